@@ -1,0 +1,4 @@
+"""taskonomy-data."""
+
+__version__ = "0.1.0"
+__all__: list[str] = []
