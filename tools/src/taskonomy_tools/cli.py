@@ -1,0 +1,164 @@
+"""`taskonomy`: Taskonomy's four steps end to end, the analysis of released numbers, the web app.
+
+Errors a user can fix end in one line on stderr and exit status 2; a bug still shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EPILOG = """examples:
+  taskonomy demo                               # built-in synthetic data, ~15 min on a CPU
+  taskonomy run my-run.toml --out runs/mine    # your own configuration (TOML)
+  taskonomy analyze --released ../shared/taskonomy-2018 --out runs/released
+  taskonomy serve --affinities ../shared/taskonomy-2018
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="taskonomy",
+        description="Measure how vision tasks transfer, build a taxonomy, and report it.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_run_options(sub: argparse.ArgumentParser, default_out: str) -> None:
+        sub.add_argument(
+            "--out",
+            type=Path,
+            default=Path(default_out),
+            help=f"run folder (default: {default_out}); rerunning resumes it",
+        )
+        sub.add_argument(
+            "--scheduler",
+            default=None,
+            help="'serial', 'local' (a local Dask cluster) or a Dask scheduler "
+            "address such as tcp://10.0.0.5:8786 (default: from the config)",
+        )
+        sub.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="workers of the local Dask cluster (with --scheduler local)",
+        )
+
+    run = commands.add_parser(
+        "run",
+        help="run the whole pipeline from a TOML configuration",
+        description="Dataset -> task networks -> representations -> "
+        "readouts -> per-sample losses -> AHP affinities -> taxonomy sweep "
+        "-> evaluation -> report. Stages whose inputs are unchanged are "
+        "skipped, so a killed run resumes.",
+    )
+    run.add_argument("config", type=Path, help='TOML file: `profile = "demo"` plus overrides')
+    add_run_options(run, "runs/run")
+
+    demo = commands.add_parser(
+        "demo",
+        help="the pipeline on the built-in synthetic data",
+        description="The default profile on the built-in synthetic "
+        "dataset, sized to finish in about 15 minutes on a 2-core CPU.",
+    )
+    demo.add_argument("--profile", default="demo", help="demo (default), tiny or full")
+    add_run_options(demo, "runs/demo")
+
+    analyze = commands.add_parser(
+        "analyze",
+        help="task tree, taxonomies and plots from released affinities",
+        description="Analyse affinities and win rates in the released format "
+        "(`s1__s2__t` -> value), e.g. the authors' ../shared/taskonomy-2018.",
+    )
+    analyze.add_argument(
+        "--released",
+        type=Path,
+        default=None,
+        help="a folder in the authors' layout (json/ or results/)",
+    )
+    analyze.add_argument("--affinities", type=Path, default=None, help="affinities JSON/pickle")
+    analyze.add_argument(
+        "--gain", type=Path, default=None, help="win rates against pixels (wins_vs_pixels*)"
+    )
+    analyze.add_argument(
+        "--quality", type=Path, default=None, help="win rates against self (wins_vs_task*)"
+    )
+    analyze.add_argument("--variant", default="16k", help="with --released: 16k (default) or 1k")
+    analyze.add_argument(
+        "--transform",
+        default="sqrt",
+        choices=("identity", "sqrt"),
+        help="affinity -> performance, as the authors' solver (default: sqrt)",
+    )
+    analyze.add_argument("--out", type=Path, default=Path("runs/released"))
+
+    serve = commands.add_parser("serve", help="the interactive solver and task-bank pages")
+    serve.add_argument("--run", type=Path, default=None, help="a pipeline run folder")
+    serve.add_argument(
+        "--affinities",
+        type=Path,
+        default=None,
+        help="an affinities file or a folder in the authors' layout",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return dispatch(args)
+    except (ValueError, FileNotFoundError, PermissionError) as error:
+        print(f"taskonomy {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"taskonomy {args.command}: interrupted; run it again to resume", file=sys.stderr)
+        return 130
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "analyze":
+        from .released import analyze_released
+
+        report = analyze_released(
+            released=args.released, affinities=args.affinities, gain=args.gain,
+            quality=args.quality, variant=args.variant, transform=args.transform, out=args.out,
+        )  # fmt: skip
+        print(f"report: {report}")
+        return 0
+    if args.command in ("run", "demo"):
+        from . import config as config_module
+        from .pipeline import run_pipeline
+
+        if args.command == "run":
+            cfg = config_module.load(args.config)
+        else:
+            cfg = config_module.profile(args.profile)
+        compute = {}
+        if args.scheduler is not None:
+            compute["scheduler"] = args.scheduler
+        if args.workers is not None:
+            compute["workers"] = args.workers
+        if compute:
+            cfg = config_module.build({"compute": compute}, cfg)
+        report = run_pipeline(cfg, args.out)
+        print(f"report: {report}")
+        return 0
+    if args.command == "serve":
+        try:
+            from .serve import serve
+        except ImportError as error:
+            raise ValueError(f"the web app is unavailable ({error})") from None
+        serve(run_dir=args.run, affinities=args.affinities, host=args.host, port=args.port)
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

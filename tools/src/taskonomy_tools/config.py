@@ -1,0 +1,202 @@
+"""Run configuration: dataclasses with named profiles, read from TOML, written back resolved.
+
+A run is fully described by one `RunConfig`; every stage hashes the part of it that it depends
+on, so changing a setting reruns exactly the stages downstream of it.
+
+>>> cfg = profile("tiny")
+>>> cfg.dataset.resolution, cfg.taxonomy.orders
+(32, (1, 2))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEMO_TASKS = (
+    # 3D
+    "rgb2depth", "rgb2sfnorm", "reshade", "edge3d", "keypoint3d", "curvature",
+    # 2D
+    "edge2d", "keypoint2d", "autoencoder", "denoise",
+    # semantic
+    "segmentsemantic", "class_1000", "class_places",
+    # low-dimensional geometry
+    "vanishing_point", "room_layout",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """Where the images come from: the built-in generator, or an ingest of the original layout."""
+
+    kind: str = "synthetic"  # "synthetic" | "ingest" | "store"
+    buildings: int = 24
+    resolution: int = 32
+    seed: int = 0
+    source: str = ""  # ingest: the original layout's folder; store: an existing Zarr store
+    split: str = ""  # ingest: which building split CSV (tiny, medium, full, fullplus)
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """The dictionary: which tasks get networks (sources) and which we want solved (targets)."""
+
+    sources: tuple[str, ...] = DEMO_TASKS
+    targets: tuple[str, ...] = DEMO_TASKS
+    source_only: tuple[str, ...] = ()
+    novel: str = "reshade"  # held out as a target-only task for the novel-task experiment
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Step I: task-specific networks."""
+
+    encoder: str = "tiny"
+    epochs: int = 4
+    batch_size: int = 32
+    lr: float = 2e-3
+    max_train_samples: int = 0  # 0: the whole train split
+    threads: int = 0  # 0: what the machine has, shared across parallel workers
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """Step II: readouts on frozen representations, trained on little data."""
+
+    transfer_samples: int = 512
+    test_samples: int = 0  # 0: the whole test split
+    epochs: int = 12
+    batch_size: int = 64
+    lr: float = 2e-3
+    beam_pairs: int = 5
+    beam_triples: int = 5
+    beam_quads: int = 6
+    max_order: int = 4
+
+
+@dataclass(frozen=True)
+class TaxonomyConfig:
+    """Step IV and evaluation."""
+
+    orders: tuple[int, ...] = (1, 2, 3, 4)
+    transform: str = "identity"
+    random_taxonomies: int = 200
+    time_limit: float = 30.0
+
+
+@dataclass(frozen=True)
+class ComputeConfig:
+    """How jobs run: serially in this process, or on a Dask cluster."""
+
+    scheduler: str = "serial"  # "serial" | "local" | a scheduler address (tcp://host:port)
+    workers: int = 2
+    threads_per_worker: int = 1
+    gpus_per_worker: int = 0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    tasks: TaskConfig = field(default_factory=TaskConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    transfer: TransferConfig = field(default_factory=TransferConfig)
+    taxonomy: TaxonomyConfig = field(default_factory=TaxonomyConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return dataclasses.asdict(getattr(self, name))
+
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "demo": {},
+    "tiny": {
+        "dataset": {"buildings": 6, "resolution": 32},
+        "tasks": {
+            "sources": ("rgb2depth", "rgb2sfnorm", "edge2d", "autoencoder", "class_places"),
+            "targets": ("rgb2depth", "rgb2sfnorm", "edge2d", "autoencoder", "class_places"),
+            "novel": "rgb2sfnorm",
+        },
+        "train": {"epochs": 2, "max_train_samples": 256},
+        "transfer": {"transfer_samples": 128, "test_samples": 128, "epochs": 4,
+                     "beam_pairs": 3, "beam_triples": 3, "beam_quads": 0, "max_order": 2},
+        "taxonomy": {"orders": (1, 2), "random_taxonomies": 40},
+    },
+    "full": {
+        "dataset": {"buildings": 200, "resolution": 128},
+        "train": {"encoder": "resnet50", "epochs": 30, "batch_size": 32, "lr": 1e-4},
+        "transfer": {"transfer_samples": 16000, "epochs": 30},
+        "compute": {"scheduler": "local", "gpus_per_worker": 1},
+    },
+}  # fmt: skip
+
+
+def build(overrides: dict[str, Any], base: RunConfig | None = None) -> RunConfig:
+    """Apply nested `overrides` (as read from TOML) to `base`, rejecting unknown keys."""
+    base = base or RunConfig()
+    changes: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name == "profile":
+            continue
+        fields = {f.name: f for f in dataclasses.fields(base)}
+        if name not in fields:
+            raise ValueError(
+                f"unknown configuration section or key {name!r}; known: {sorted(fields)}"
+            )
+        current = getattr(base, name)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ValueError(f"[{name}] must be a table of settings")
+            known = {f.name: f for f in dataclasses.fields(current)}
+            for key in value:
+                if key not in known:
+                    raise ValueError(f"unknown setting {name}.{key}; known: {sorted(known)}")
+            typed = {k: _coerce(getattr(current, k), v, f"{name}.{k}") for k, v in value.items()}
+            changes[name] = dataclasses.replace(current, **typed)
+        else:
+            changes[name] = _coerce(current, value, name)
+    return dataclasses.replace(base, **changes)
+
+
+def _coerce(default: Any, value: Any, name: str) -> Any:
+    if isinstance(default, tuple):
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"{name} must be a list")
+        return tuple(value)
+    if isinstance(default, bool) or not isinstance(default, int | float | str):
+        return value
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if not isinstance(value, type(default)):
+        raise ValueError(f"{name} must be a {type(default).__name__}, not {value!r}")
+    return value
+
+
+def profile(name: str) -> RunConfig:
+    """A named profile: `demo` (the default, CPU), `tiny` (tests), `full` (all tasks, GPU)."""
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}")
+    return build(PROFILES[name])
+
+
+def load(path: Path) -> RunConfig:
+    """Read a TOML run configuration: an optional `profile = "..."` plus overriding tables."""
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ValueError(f"configuration file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path} is not valid TOML: {error}") from None
+    return build(data, profile(data.get("profile", "demo")))
+
+
+def dump_json(config: RunConfig) -> str:
+    return json.dumps(config.to_dict(), indent=2, sort_keys=True)

@@ -1,0 +1,84 @@
+"""Run independent jobs serially or on Dask's distributed scheduler, with one progress bar.
+
+Jobs are top-level functions of plain arguments that write their own outputs (atomically) and
+return a small summary, so a serial run and a cluster run produce the same files.
+
+Known pitfalls handled here (KNOWN.md): Dask worker processes are daemonic by default, and a
+job that starts DataLoader workers then fails, so `distributed.worker.daemon` is switched off; Dask
+never pins GPUs, so GPU jobs ask for a `GPU` resource and each worker process is given one device by
+the cluster's launcher (one worker per GPU with its own CUDA_VISIBLE_DEVICES, as dask-cuda does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from .config import ComputeConfig
+
+
+class Executor(AbstractContextManager):
+    """`map(fn, argument_tuples)` in order, serially or on a Dask cluster."""
+
+    def __init__(self, compute: ComputeConfig):
+        self.compute = compute
+        self.client = None
+        self._cluster_context: AbstractContextManager = nullcontext()
+
+    def __enter__(self) -> Executor:
+        if self.compute.scheduler == "serial":
+            return self
+        import dask
+        from distributed import Client, LocalCluster
+
+        dask.config.set({"distributed.worker.daemon": False})
+        if self.compute.scheduler == "local":
+            resources = {"GPU": 1} if self.compute.gpus_per_worker else None
+            cluster = LocalCluster(
+                n_workers=self.compute.workers,
+                threads_per_worker=self.compute.threads_per_worker,
+                processes=True,
+                resources=resources,
+                dashboard_address=None,
+            )
+            self._cluster_context = cluster
+            self.client = Client(cluster)
+        else:
+            try:
+                self.client = Client(self.compute.scheduler, timeout="20s")
+            except OSError as error:
+                raise ValueError(
+                    f"cannot reach the Dask scheduler at {self.compute.scheduler}: {error}; "
+                    "start one with `dask scheduler` or use scheduler = 'local'"
+                ) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+        self._cluster_context.__exit__(*exc)  # type: ignore[arg-type]
+
+    @property
+    def workers(self) -> int:
+        if self.client is None:
+            return 1
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def map(
+        self, fn: Callable[..., Any], jobs: Sequence[tuple], desc: str, gpu: bool = False
+    ) -> list[Any]:
+        if not jobs:
+            return []
+        if self.client is None:
+            return [fn(*args) for args in tqdm(jobs, desc=desc, unit="job", leave=False)]
+        from distributed import as_completed
+
+        resources = {"GPU": 1} if gpu and self.compute.gpus_per_worker else None
+        futures = [self.client.submit(fn, *args, pure=False, resources=resources) for args in jobs]
+        with tqdm(total=len(futures), desc=desc, unit="job", leave=False) as bar:
+            for _ in as_completed(futures):
+                bar.update()
+        return self.client.gather(futures)
