@@ -30,7 +30,9 @@ def aggregate_judgements(
         raise ValueError("no matrices to aggregate; pass one comparison matrix per decision maker")
     shapes = {m.shape for m in stack}
     if len(shapes) != 1:
-        raise ValueError(f"the matrices differ in size {sorted(shapes)}; all must compare the same n")
+        raise ValueError(
+            f"the matrices differ in size {sorted(shapes)}; all must compare the same n"
+        )
     w = _weights(weights, len(stack))
     return np.exp(np.tensordot(w, np.log(np.stack(stack)), axes=1))
 
@@ -51,7 +53,9 @@ def aggregate_priorities(
     try:
         p = np.array(priority_vectors, dtype=np.float64)
     except ValueError:
-        raise ValueError("the priority vectors differ in length; each must rank the same n") from None
+        raise ValueError(
+            "the priority vectors differ in length; each must rank the same n"
+        ) from None
     if p.ndim != 2 or p.shape[0] == 0 or p.shape[1] == 0:
         raise ValueError(f"pass a non-empty list of priority vectors, got shape {p.shape}")
     if not np.isfinite(p).all() or (p <= 0).any():

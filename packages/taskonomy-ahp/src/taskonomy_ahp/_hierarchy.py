@@ -54,7 +54,9 @@ def _visit(
     node: Criterion, weight: float, out: HierarchyResult, method: Method, table: str | float
 ) -> None:
     if node.name in out.local_priorities:
-        raise ValueError(f"criterion name {node.name!r} appears twice; criteria names must be unique")
+        raise ValueError(
+            f"criterion name {node.name!r} appears twice; criteria names must be unique"
+        )
     names = [c.name if isinstance(c, Criterion) else c for c in node.children]
     shape = np.shape(node.matrix)
     if shape != (len(names), len(names)):

@@ -30,11 +30,12 @@ Judgements = Mapping[tuple[str, str], float] | Iterable[tuple[str, str, float]]
 def validate_matrix(
     matrix: ArrayLike, *, rtol: float = RECIPROCAL_RTOL, allow_missing: bool = False
 ) -> np.ndarray:
-    """Check that `matrix` is a positive reciprocal pairwise comparison matrix; return it as float64.
+    """Check that `matrix` is a positive reciprocal comparison matrix; return it as float64.
 
     Square, finite, positive and reciprocal (``a[i, j] * a[j, i] == 1`` within `rtol`, hence a unit
-    diagonal). With ``allow_missing=True``, NaN marks a missing judgement (both ``a[i, j]`` and
-    ``a[j, i]``); see :func:`complete_matrix`. The error names the first offending entry.
+    diagonal). A stack of matrices (``k x n x n``) is checked matrix by matrix. With
+    ``allow_missing=True``, NaN marks a missing judgement (both ``a[i, j]`` and ``a[j, i]``); see
+    :func:`complete_matrix`. The error names the first offending entry.
 
     >>> validate_matrix([[1, 3], [1 / 3, 1]]).tolist()
     [[1.0, 3.0], [0.3333333333333333, 1.0]]
@@ -43,44 +44,52 @@ def validate_matrix(
         a = np.array(matrix, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"the comparison matrix must hold numbers only: {error}") from None
-    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2] or a.size == 0:
         raise ValueError(
             f"the comparison matrix must be square and non-empty, got shape {a.shape}; "
             "pass an n x n array with a[i, j] = how much i is preferred to j"
         )
+    # The common case in a handful of whole-array operations; the diagnosis only on failure.
+    if not allow_missing and a.min() > 0 and np.abs(a * np.swapaxes(a, -1, -2) - 1.0).max() <= rtol:
+        return a
+    _diagnose(a, rtol, allow_missing)
+    return a
+
+
+def _diagnose(a: np.ndarray, rtol: float, allow_missing: bool) -> None:
     missing = np.isnan(a)
+    mirrored = np.swapaxes(missing, -1, -2)
     if missing.any():
-        i, j = _first(missing)
         if not allow_missing:
             raise ValueError(
-                f"entry ({i}, {j}) is NaN (a missing judgement); "
+                f"{_entry(missing)} is NaN (a missing judgement); "
                 "fill it in, or use complete_matrix() to complete the matrix by Harker's method"
             )
-        if missing.diagonal().any() or (missing != missing.T).any():
-            i, j = _first(missing != missing.T) if (missing != missing.T).any() else (i, i)
+        bad = missing & (~mirrored | np.eye(a.shape[-1], dtype=bool))
+        if bad.any():
             raise ValueError(
-                f"entry ({i}, {j}): a missing judgement must be NaN on both sides of the diagonal "
+                f"{_entry(bad)}: a missing judgement must be NaN on both sides of the diagonal "
                 "and never on it"
             )
-    known = ~missing
     if np.isinf(a).any():
-        i, j = _first(np.isinf(a))
-        raise ValueError(f"entry ({i}, {j}) is infinite ({a[i, j]}); judgements must be finite")
-    if (a[known] <= 0).any():
-        i, j = _first(known & (a <= 0))
-        raise ValueError(
-            f"entry ({i}, {j}) is {a[i, j]}; judgements must be positive "
-            "(use 1/x, not -x or 0, for the opposite preference)"
-        )
+        raise ValueError(f"{_entry(np.isinf(a))} is infinite; judgements must be finite")
+    known = ~missing
     with np.errstate(invalid="ignore"):
-        off = known & ~np.isclose(a * a.T, 1.0, rtol=0.0, atol=rtol)
+        if (known & (a <= 0)).any():
+            where = _first(known & (a <= 0))
+            raise ValueError(
+                f"{_entry(known & (a <= 0))} is {a[where]}; judgements must be positive "
+                "(use 1/x, not -x or 0, for the opposite preference)"
+            )
+        off = known & ~(np.abs(a * np.swapaxes(a, -1, -2) - 1.0) <= rtol)
     if off.any():
-        i, j = _first(off)
+        *stack, i, j = _first(off)
+        of = f" of matrix {tuple(stack)}" if stack else ""
+        x, y = a[(*stack, i, j)], a[(*stack, j, i)]
         raise ValueError(
-            f"entries ({i}, {j}) = {a[i, j]:.6g} and ({j}, {i}) = {a[j, i]:.6g} are not reciprocal "
+            f"entries ({i}, {j}) = {x:.6g} and ({j}, {i}) = {y:.6g}{of} are not reciprocal "
             f"(their product must be 1 within {rtol:g}); set a[{j}, {i}] = 1 / a[{i}, {j}]"
         )
-    return a
 
 
 def from_judgements(
@@ -109,21 +118,43 @@ def from_judgements(
     n = len(order)
     if n == 0:
         raise ValueError("no judgements given; pass {(a, b): x, ...} with at least one pair")
+    rows = np.array([index[a] for a, _, _ in triples], dtype=np.intp)
+    cols = np.array([index[b] for _, b, _ in triples], dtype=np.intp)
+    try:
+        values = np.array([x for _, _, x in triples], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("judgements must be numbers, e.g. {('a', 'b'): 3}") from None
+    pairs = np.minimum(rows, cols) * n + np.maximum(rows, cols)
+    valid = (rows != cols).all() and len(np.unique(pairs)) == len(pairs)
+    if not (valid and ((values > 0) & (values < np.inf)).all()):
+        _diagnose_judgements(triples, rows, cols, pairs, values)
     matrix = np.full((n, n), np.nan)
     np.fill_diagonal(matrix, 1.0)
-    for a, b, x in triples:
-        i, j = index[a], index[b]
-        if i == j:
-            raise ValueError(f"judgement ({a!r}, {b!r}) compares {a!r} with itself")
-        if not np.isnan(matrix[i, j]):
-            raise ValueError(f"the pair ({a!r}, {b!r}) is judged twice; give each pair once")
-        value = float(x)
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"judgement ({a!r}, {b!r}) = {x!r}; judgements must be positive")
-        matrix[i, j], matrix[j, i] = value, 1.0 / value
+    matrix[rows, cols] = values
+    matrix[cols, rows] = 1.0 / values
     return matrix, order
 
 
-def _first(mask: np.ndarray) -> tuple[int, int]:
-    i, j = np.argwhere(mask)[0]
-    return int(i), int(j)
+def _diagnose_judgements(
+    triples: list, rows: np.ndarray, cols: np.ndarray, pairs: np.ndarray, values: np.ndarray
+) -> None:
+    _, first = np.unique(pairs, return_index=True)
+    problems = {
+        "compares {a!r} with itself": rows == cols,
+        "is judged twice; give each pair once": ~np.isin(np.arange(len(pairs)), first),
+        "= {x!r}; judgements must be positive and finite": ~(np.isfinite(values) & (values > 0)),
+    }
+    for message, bad in problems.items():
+        if bad.any():
+            a, b, x = triples[int(np.argmax(bad))]
+            raise ValueError(f"judgement ({a!r}, {b!r}) " + message.format(a=a, x=x))
+
+
+def _first(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(k) for k in np.argwhere(mask)[0])
+
+
+def _entry(mask: np.ndarray) -> str:
+    """'entry (i, j)' of the first True in mask, naming the matrix of a stack."""
+    *stack, i, j = _first(mask)
+    return f"entry ({i}, {j})" + (f" of matrix {tuple(stack)}" if stack else "")
