@@ -1,4 +1,53 @@
-"""taskonomy-data."""
+"""taskonomy-data: the Taskonomy task registry, a Zarr dataset store, fast readers and ingest.
+
+>>> from taskonomy_data import get_task
+>>> get_task("depth_zbuffer").encoding
+'depth_uint16'
+"""
+
+from taskonomy_data._check import check_store
+from taskonomy_data._encoding import ENCODINGS, Encoding, get_encoding
+from taskonomy_data._ingest import BadFileError, ingest, read_split_csv
+from taskonomy_data._reader import EpochReader
+from taskonomy_data._registry import (
+    TASKS,
+    TaskSpec,
+    get_task,
+    register_task,
+    resolve_tasks,
+    task_names,
+    unregister_task,
+)
+from taskonomy_data._store import (
+    CAMERA_FIELDS,
+    SCHEMA_VERSION,
+    DatasetStore,
+    create_store,
+    default_layout,
+    open_store,
+)
 
 __version__ = "0.1.0"
-__all__: list[str] = []
+__all__ = [
+    "CAMERA_FIELDS",
+    "ENCODINGS",
+    "SCHEMA_VERSION",
+    "TASKS",
+    "BadFileError",
+    "DatasetStore",
+    "Encoding",
+    "EpochReader",
+    "TaskSpec",
+    "check_store",
+    "create_store",
+    "default_layout",
+    "get_encoding",
+    "get_task",
+    "ingest",
+    "open_store",
+    "read_split_csv",
+    "register_task",
+    "resolve_tasks",
+    "task_names",
+    "unregister_task",
+]
