@@ -1,4 +1,36 @@
-"""taskonomy-models."""
+"""Taskonomy Steps I and II in PyTorch: task-specific networks, transfer readouts trained in
+batches from cached representations, and per-sample test losses for every competitor."""
+
+from ._beam import DEFAULT_BEAM, beam_candidates
+from ._encoders import ENCODERS, EncoderConfig
+from ._fit import TrainConfig
+from ._losses import LOSSES
+from ._network import TaskNetwork, build_network, load_network, save_network
+from ._readouts import ReadoutResult, train_readouts
+from ._represent import extract_representations
+from ._tasks import KINDS, TaskSpec, competitor_name
+from ._train import per_sample_losses, predict, train_pixels_baseline, train_task_network
 
 __version__ = "0.1.0"
-__all__: list[str] = []
+__all__ = [
+    "DEFAULT_BEAM",
+    "ENCODERS",
+    "KINDS",
+    "LOSSES",
+    "EncoderConfig",
+    "ReadoutResult",
+    "TaskNetwork",
+    "TaskSpec",
+    "TrainConfig",
+    "beam_candidates",
+    "build_network",
+    "competitor_name",
+    "extract_representations",
+    "load_network",
+    "per_sample_losses",
+    "predict",
+    "save_network",
+    "train_pixels_baseline",
+    "train_readouts",
+    "train_task_network",
+]

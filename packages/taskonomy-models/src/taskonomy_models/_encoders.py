@@ -18,7 +18,9 @@ from ._layers import conv_bn_relu
 @dataclass(frozen=True)
 class EncoderConfig:
     """A size of the family. ``stride`` = image size / code size; decoders read ``decoder_width``
-    (channels of the first pixel-decoder layer) and ``fc_width`` (hidden units of FC decoders)."""
+    (channels of the first pixel-decoder layer), ``decoder_stages`` (learned x2 upsamplings of
+    pixel decoders, None = all; a bilinear upsampling does the rest) and ``fc_width`` (hidden
+    units of the fully connected decoders)."""
 
     block: str  # "basic" (two 3x3 convs) or "bottleneck" (1x1, 3x3, 1x1, x4 expansion)
     stem: int
@@ -30,6 +32,7 @@ class EncoderConfig:
     code_channels: int = 8
     decoder_width: int = 32
     fc_width: int = 64
+    decoder_stages: int | None = None
 
     @property
     def stride(self) -> int:
@@ -37,23 +40,44 @@ class EncoderConfig:
 
 
 ENCODERS: dict[str, EncoderConfig] = {
-    # 32-64 px on a CPU: 64x64 -> 8x8x8.
-    "tiny": EncoderConfig("basic", 16, (16, 32, 32), (1, 1, 1), (1, 2, 2), decoder_width=32),
+    # 32-64 px on a CPU: 64x64 -> 8x8x8; pixel outputs learned at 16x16, then bilinear.
+    "tiny": EncoderConfig(
+        "basic", 16, (16, 32, 32), (1, 1, 1), (1, 2, 2), decoder_width=32, decoder_stages=1
+    ),
     # 64-128 px: 128x128 -> 8x8x8.
     "small": EncoderConfig(
-        "basic", 32, (32, 64, 128, 128), (1, 1, 1, 1), (1, 2, 2, 2), decoder_width=64, fc_width=128
+        "basic",
+        32,
+        (32, 64, 128, 128),
+        (1, 1, 1, 1),
+        (1, 2, 2, 2),
+        decoder_width=64,
+        fc_width=128,
+        decoder_stages=2,
     ),
     # ResNet-18 body, block 4 unstrided: 256x256 -> 16x16x8.
     "resnet18": EncoderConfig(
-        "basic", 64, (64, 128, 256, 512), (2, 2, 2, 2), (1, 2, 2, 1), stem_pool=True,
-        decoder_width=256, fc_width=512,
+        "basic",
+        64,
+        (64, 128, 256, 512),
+        (2, 2, 2, 2),
+        (1, 2, 2, 1),
+        stem_pool=True,
+        decoder_width=256,
+        fc_width=512,
     ),
     # The original: ResNet-50, block 4 unstrided, 256x256 -> 16x16x8.
     "resnet50": EncoderConfig(
-        "bottleneck", 64, (64, 128, 256, 512), (3, 4, 6, 3), (1, 2, 2, 1), stem_pool=True,
-        decoder_width=256, fc_width=1024,
+        "bottleneck",
+        64,
+        (64, 128, 256, 512),
+        (3, 4, 6, 3),
+        (1, 2, 2, 1),
+        stem_pool=True,
+        decoder_width=256,
+        fc_width=1024,
     ),
-}  # fmt: skip
+}
 
 
 def encoder_config(size: str | EncoderConfig) -> EncoderConfig:
@@ -116,11 +140,17 @@ class Encoder(nn.Module):
         self.config = config
         block = {"basic": _Basic, "bottleneck": _Bottleneck}[config.block]
         layers: list[nn.Module] = [
-            nn.Conv2d(in_channels, config.stem, 7 if config.stem_pool else 3, config.stem_stride,
-                      3 if config.stem_pool else 1, bias=False),
+            nn.Conv2d(
+                in_channels,
+                config.stem,
+                7 if config.stem_pool else 3,
+                config.stem_stride,
+                3 if config.stem_pool else 1,
+                bias=False,
+            ),
             nn.BatchNorm2d(config.stem),
             nn.ReLU(inplace=True),
-        ]  # fmt: skip
+        ]
         if config.stem_pool:
             layers.append(nn.MaxPool2d(3, 2, 1))
         cin = config.stem

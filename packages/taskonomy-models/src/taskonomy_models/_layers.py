@@ -48,7 +48,7 @@ def up_bn_relu(cin: int, cout: int, groups: int = 1) -> nn.Sequential:
 
 
 def cat_groups(parts: Sequence[Tensor], groups: int) -> Tensor:
-    """Concatenate per-group channel blocks: each part (N, groups*c_i, ...) -> (N, groups*sum, ...)."""
+    """Concatenate per-group channel blocks: parts (N, groups*c_i, ...) -> (N, groups*sum, ...)."""
     n, rest = parts[0].shape[0], parts[0].shape[2:]
     split = [p.reshape(n, groups, -1, *rest) for p in parts]
     return torch.cat(split, dim=2).reshape(n, -1, *rest)

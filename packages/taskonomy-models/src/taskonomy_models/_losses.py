@@ -74,8 +74,10 @@ def metric(pred, target, mask, _weights, margin: float = 1.0, points: int = 256)
     stride = max(1, math.ceil(math.sqrt(h * w / points)))
     emb = pred.float()[:, :, ::stride, ::stride].reshape(n, e, -1).transpose(1, 2)
     seg = target[:, ::stride, ::stride].reshape(n, -1)
-    valid = torch.ones_like(seg, dtype=torch.bool) if mask is None else mask[:, 0, ::stride, ::stride]
-    valid = valid.reshape(n, -1)
+    if mask is None:
+        valid = torch.ones_like(seg, dtype=torch.bool)
+    else:
+        valid = mask[:, 0, ::stride, ::stride].reshape(n, -1)
     dist = torch.cdist(emb, emb).clamp_min(0)
     same = seg.unsqueeze(2) == seg.unsqueeze(1)
     pair_loss = torch.where(same, dist.square(), F.relu(margin - dist).square())

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ._losses import LOSSES
+
 KINDS = ("pixel_regression", "pixel_classes", "pixel_embedding", "vector", "classes")
 PIXEL_KINDS = ("pixel_regression", "pixel_classes", "pixel_embedding")
 
@@ -32,8 +34,6 @@ class TaskSpec:
     class_weights: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        from ._losses import LOSSES  # the registry lives with the losses
-
         if not self.name or "__" in self.name:
             raise ValueError(
                 f"task name {self.name!r} must be non-empty and contain no '__' "

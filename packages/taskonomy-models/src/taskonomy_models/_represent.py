@@ -1,0 +1,56 @@
+"""Representation extraction: each frozen encoder runs once over the images it must encode."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ._data import ArrayLike, image_geometry, to_tensors
+from ._device import autocast, resolve_device, to_input
+from ._network import TaskNetwork
+
+_F16_MAX = float(np.finfo(np.float16).max)
+
+
+@torch.no_grad()
+def extract_representations(
+    network: TaskNetwork,
+    images: ArrayLike,
+    batch_size: int = 256,
+    device: str = "auto",
+    out: ArrayLike | None = None,
+    progress: bool = False,
+) -> ArrayLike:
+    """The frozen encoder's codes for ``images`` as float16, (N, C, h, w) or (N, k, C, h, w).
+
+    Written into ``out`` (any array-like of that shape, e.g. a zarr array) when given, so that
+    Step II never runs an encoder again.
+
+    >>> import numpy as np
+    >>> from taskonomy_models import build_network
+    >>> net = build_network({"name": "e", "kind": "pixel_regression", "channels": 1,
+    ...                      "loss": "l1"}, "tiny", (32, 32), seed=0)
+    >>> r = extract_representations(net, np.zeros((5, 3, 32, 32), np.float32))
+    >>> r.shape, r.dtype
+    ((5, 8, 4, 4), dtype('float16'))
+    """
+    task = network.task
+    image_geometry(task, images)
+    n = images.shape[0]
+    k = task.images_per_sample
+    code = (network.config.code_channels, *network.code_size)
+    shape = (n, *code) if k == 1 else (n, k, *code)
+    if out is None:
+        out = np.empty(shape, np.float16)
+    elif tuple(out.shape) != shape:
+        raise ValueError(f"out has shape {tuple(out.shape)}, expected {shape}")
+    dev = resolve_device(device)
+    network.eval().to(dev)
+    for start in tqdm(range(0, n, batch_size), desc="encode", disable=not progress, leave=False):
+        x, _, _ = to_tensors(task, slice(start, start + batch_size), images, device=dev)
+        with autocast(dev, True):
+            z = network.encode(to_input(x, dev.type == "cuda"))
+        out[start : start + x.shape[0]] = z.float().clamp(-_F16_MAX, _F16_MAX).half().cpu().numpy()
+    network.to("cpu")
+    return out
