@@ -39,8 +39,11 @@ def test_profiles_are_standardised_per_target() -> None:
 def test_tree_joins_tasks_with_the_same_transfer_profile_first() -> None:
     # a and b transfer out alike, c and d alike, the two pairs differ.
     aff = {}
-    for target, row in {"t1": (0.4, 0.4, 0.1, 0.1), "t2": (0.1, 0.1, 0.4, 0.4),
-                        "t3": (0.3, 0.3, 0.2, 0.2)}.items():  # fmt: skip
+    for target, row in {
+        "t1": (0.4, 0.4, 0.1, 0.1),
+        "t2": (0.1, 0.1, 0.4, 0.4),
+        "t3": (0.3, 0.3, 0.2, 0.2),
+    }.items():
         for source, value in zip("abcd", row, strict=True):
             aff[f"{source}__{target}"] = value
     tree = task_tree(aff)

@@ -127,9 +127,14 @@ def dispatch(args: argparse.Namespace) -> int:
         from .released import analyze_released
 
         report = analyze_released(
-            released=args.released, affinities=args.affinities, gain=args.gain,
-            quality=args.quality, variant=args.variant, transform=args.transform, out=args.out,
-        )  # fmt: skip
+            released=args.released,
+            affinities=args.affinities,
+            gain=args.gain,
+            quality=args.quality,
+            variant=args.variant,
+            transform=args.transform,
+            out=args.out,
+        )
         print(f"report: {report}")
         return 0
     if args.command in ("run", "demo"):

@@ -21,14 +21,34 @@ from .rundir import atomic_path, write_json
 
 # The grouping the paper reports (TASKONOMY.md section 3), by released id and by our ids.
 TASK_GROUPS: dict[str, tuple[str, ...]] = {
-    "3D": ("rgb2sfnorm", "curvature", "rgb2depth", "rgb2mist", "edge3d", "reshade", "keypoint3d",
-           "segment25d"),
+    "3D": (
+        "rgb2sfnorm",
+        "curvature",
+        "rgb2depth",
+        "rgb2mist",
+        "edge3d",
+        "reshade",
+        "keypoint3d",
+        "segment25d",
+    ),
     "2D": ("edge2d", "keypoint2d", "segment2d", "autoencoder", "colorization", "impainting_whole"),
-    "geometric": ("fix_pose", "non_fixated_pose", "point_match", "ego_motion", "room_layout",
-                  "vanishing_point_well_defined", "vanishing_point"),
-    "semantic": ("class_1000", "class_places", "segmentsemantic_rb", "segmentsemantic",
-                 "class_selected"),
-}  # fmt: skip
+    "geometric": (
+        "fix_pose",
+        "non_fixated_pose",
+        "point_match",
+        "ego_motion",
+        "room_layout",
+        "vanishing_point_well_defined",
+        "vanishing_point",
+    ),
+    "semantic": (
+        "class_1000",
+        "class_places",
+        "segmentsemantic_rb",
+        "segmentsemantic",
+        "class_selected",
+    ),
+}
 GROUP_COLORS = {"3D": "#1f5fa8", "2D": "#c0392b", "geometric": "#7d3c98", "semantic": "#1e8449"}
 
 
@@ -59,18 +79,26 @@ def run_sweep(
     time_limit: float | None = None,
 ) -> list[SweepRow]:
     """Solve every (budget, order) with one reused model and score the chosen transfers."""
-    solutions = bip.sweep(problem, budgets=list(budgets), max_orders=list(orders),
-                          time_limit=time_limit)  # fmt: skip
+    solutions = bip.sweep(
+        problem, budgets=list(budgets), max_orders=list(orders), time_limit=time_limit
+    )
     rows = []
     for solution in solutions:
         feasible = solution.status in ("optimal", "time_limit") and solution.choices
-        rows.append(SweepRow(
-            budget=solution.budget, max_order=solution.max_order, status=solution.status,
-            objective=float(solution.objective) if feasible else float("nan"),
-            gain=score_choices(solution.choices, gain, targets) if feasible else float("nan"),
-            quality=score_choices(solution.choices, quality, targets) if feasible else float("nan"),
-            roots=tuple(solution.roots), choices=dict(solution.choices),
-        ))  # fmt: skip
+        rows.append(
+            SweepRow(
+                budget=solution.budget,
+                max_order=solution.max_order,
+                status=solution.status,
+                objective=float(solution.objective) if feasible else float("nan"),
+                gain=score_choices(solution.choices, gain, targets) if feasible else float("nan"),
+                quality=score_choices(solution.choices, quality, targets)
+                if feasible
+                else float("nan"),
+                roots=tuple(solution.roots),
+                choices=dict(solution.choices),
+            )
+        )
     return rows
 
 
@@ -87,8 +115,9 @@ def significance(
     """Per budget, the 5th, 50th and 95th percentile of Quality over random feasible taxonomies."""
     bands = {}
     for budget in tqdm(budgets, desc="random taxonomies", unit="budget", leave=False):
-        draws = bip.random_taxonomies(problem, budget=budget, max_order=max_order, n=samples,
-                                      seed=seed + budget)  # fmt: skip
+        draws = bip.random_taxonomies(
+            problem, budget=budget, max_order=max_order, n=samples, seed=seed + budget
+        )
         scores = [score_choices(s.choices, quality, targets) for s in draws]
         if scores:
             lo, mid, hi = np.percentile(scores, [5, 50, 95])
@@ -99,12 +128,23 @@ def significance(
 def write_sweep_csv(path: Path, rows: Sequence[SweepRow]) -> None:
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["budget", "max_order", "status", "objective", "gain", "quality", "roots",
-                         "transfers"])  # fmt: skip
+        writer.writerow(
+            ["budget", "max_order", "status", "objective", "gain", "quality", "roots", "transfers"]
+        )
         for r in rows:
             transfers = " ".join(sorted(v for v in r.choices.values() if not v.startswith("self")))
-            writer.writerow([r.budget, r.max_order, r.status, r.objective, r.gain, r.quality,
-                             " ".join(r.roots), transfers])  # fmt: skip
+            writer.writerow(
+                [
+                    r.budget,
+                    r.max_order,
+                    r.status,
+                    r.objective,
+                    r.gain,
+                    r.quality,
+                    " ".join(r.roots),
+                    transfers,
+                ]
+            )
 
 
 def evaluation_sections(
@@ -139,11 +179,24 @@ def evaluation_sections(
     figs = []
     if before is not None:
         b_matrix, b_rows, b_cols, b_label = before
-        plots.heatmap(b_matrix, b_rows, b_cols, f"Before AHP: {b_label}", out / "before_ahp.png",
-                      colorbar_label=b_label)  # fmt: skip
+        plots.heatmap(
+            b_matrix,
+            b_rows,
+            b_cols,
+            f"Before AHP: {b_label}",
+            out / "before_ahp.png",
+            colorbar_label=b_label,
+        )
         figs.append(("before_ahp.png", f"Before normalisation: {b_label}."))
-    plots.heatmap(matrix, row_names, col_names, "After AHP: first-order affinities",
-                  out / "affinities.png", log=True, colorbar_label="affinity")  # fmt: skip
+    plots.heatmap(
+        matrix,
+        row_names,
+        col_names,
+        "After AHP: first-order affinities",
+        out / "affinities.png",
+        log=True,
+        colorbar_label="affinity",
+    )
     figs.append(
         (
             "affinities.png",
@@ -151,11 +204,17 @@ def evaluation_sections(
             "row, with higher orders, self and random, sums to 1).",
         )
     )
-    sections.append(Section(
-        "Affinities", paragraphs=[
-            "Per-target tournaments turn per-sample losses into win-rate matrices; the principal "
-            "eigenvector of each W/W^T ranks that target's sources on one ordinal scale."],
-        figures=figs))  # fmt: skip
+    sections.append(
+        Section(
+            "Affinities",
+            paragraphs=[
+                "Per-target tournaments turn per-sample losses into win-rate matrices; the "
+                "principal eigenvector of each W/W^T ranks that target's sources on one "
+                "ordinal scale."
+            ],
+            figures=figs,
+        )
+    )
 
     # Task tree
     tree = task_tree(affinities)
@@ -164,29 +223,52 @@ def evaluation_sections(
     present = {g: sorted(set(m) & set(tree.tasks)) for g, m in TASK_GROUPS.items()}
     mixed = {g: v for g, v in verdict.items() if v and present[g]}
     groups_text = "; ".join(f"{g}: {', '.join(m)}" for g, m in present.items() if m)
-    sections.append(Section(
-        "Task similarity tree",
-        verdicts=[(("The 3D, 2D, geometric and semantic tasks fall into separate branches."
-                    if not mixed else "Groups that share a branch with other groups: "
-                    + "; ".join(f"{g} with {', '.join(v)}" for g, v in mixed.items())),
-                   not mixed)],
-        paragraphs=["Agglomerative (Ward) clustering of tasks by how they transfer out: each "
-                    "task's column of the first-order affinity matrix, log-scaled and standardised "
-                    f"per target. Groups (leaf colours): {groups_text}."],
-        figures=[("task_tree.png", "Tasks that transfer out alike are joined first.")]))  # fmt: skip
+    sections.append(
+        Section(
+            "Task similarity tree",
+            verdicts=[
+                (
+                    (
+                        "The 3D, 2D, geometric and semantic tasks fall into separate branches."
+                        if not mixed
+                        else "Groups that share a branch with other groups: "
+                        + "; ".join(f"{g} with {', '.join(v)}" for g, v in mixed.items())
+                    ),
+                    not mixed,
+                )
+            ],
+            paragraphs=[
+                "Agglomerative (Ward) clustering of tasks by how they transfer out: each "
+                "task's column of the first-order affinity matrix, log-scaled and standardised "
+                f"per target. Groups (leaf colours): {groups_text}."
+            ],
+            figures=[("task_tree.png", "Tasks that transfer out alike are joined first.")],
+        )
+    )
 
     # Gain / Quality curves
     curve_figs = []
     for metric in ("gain", "quality"):
-        series = {f"order <= {o}": [getattr(by[b, o], metric) for b in budgets]
-                  for o in curve_orders if (budgets[0], o) in by}  # fmt: skip
+        series = {
+            f"order <= {o}": [getattr(by[b, o], metric) for b in budgets]
+            for o in curve_orders
+            if (budgets[0], o) in by
+        }
         name = f"{metric}_curve.png"
-        plots.curves(budgets, series, f"{metric.title()} of the chosen transfers",
-                     "Gain (win rate vs pixels)" if metric == "gain" else
-                     "Quality (win rate vs self)", out / name)  # fmt: skip
+        plots.curves(
+            budgets,
+            series,
+            f"{metric.title()} of the chosen transfers",
+            "Gain (win rate vs pixels)" if metric == "gain" else "Quality (win rate vs self)",
+            out / name,
+        )
         curve_figs.append((name, f"Mean {metric} over targets as the budget grows."))
-    table = [(b, o, by[b, o].status, by[b, o].gain, by[b, o].quality, " ".join(by[b, o].roots))
-             for b in budgets for o in curve_orders if (b, o) in by]  # fmt: skip
+    table = [
+        (b, o, by[b, o].status, by[b, o].gain, by[b, o].quality, " ".join(by[b, o].roots))
+        for b in budgets
+        for o in curve_orders
+        if (b, o) in by
+    ]
     sections.append(
         Section(
             "Gain and Quality",
@@ -205,12 +287,16 @@ def evaluation_sections(
     band_budgets = sorted(bands)
     beats = [b for b in band_budgets if by[b, top_order].quality > bands[b][2]]
     plots.curves(
-        budgets, {"taxonomy (optimal)": [by[b, top_order].quality for b in budgets]},
+        budgets,
+        {"taxonomy (optimal)": [by[b, top_order].quality for b in budgets]},
         f"Quality against random feasible taxonomies (order <= {top_order})",
-        "Quality (win rate vs self)", out / "significance.png",
+        "Quality (win rate vs self)",
+        out / "significance.png",
         band=([bands[b][0] for b in band_budgets], [bands[b][2] for b in band_budgets])
-        if band_budgets == budgets else None,
-        band_label="random taxonomies, 5th-95th percentile")  # fmt: skip
+        if band_budgets == budgets
+        else None,
+        band_label="random taxonomies, 5th-95th percentile",
+    )
     share = len(beats) / max(len(band_budgets), 1)
     sections.append(
         Section(
@@ -233,8 +319,9 @@ def evaluation_sections(
             row = by.get((budget, order))
             if row is None or not row.choices:
                 continue
-            transfers = {t: k.split("__")[:-1] for t, k in row.choices.items()
-                         if not k.startswith("self__")}  # fmt: skip
+            transfers = {
+                t: k.split("__")[:-1] for t, k in row.choices.items() if not k.startswith("self__")
+            }
             name = f"taxonomy_b{budget}_o{order}.png"
             plots.taxonomy_graph(
                 row.roots,

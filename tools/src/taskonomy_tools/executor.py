@@ -68,12 +68,23 @@ class Executor(AbstractContextManager):
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map(
-        self, fn: Callable[..., Any], jobs: Sequence[tuple], desc: str, gpu: bool = False
+        self,
+        fn: Callable[..., Any],
+        jobs: Sequence[tuple],
+        desc: str,
+        gpu: bool = False,
+        on_done: Callable[[], None] | None = None,
     ) -> list[Any]:
+        """Results of `fn(*args)` for every tuple of `jobs`, in order; `on_done` after each."""
         if not jobs:
             return []
+        on_done = on_done or (lambda: None)
         if self.client is None:
-            return [fn(*args) for args in tqdm(jobs, desc=desc, unit="job", leave=False)]
+            results = []
+            for args in tqdm(jobs, desc=desc, unit="job", leave=False):
+                results.append(fn(*args))
+                on_done()
+            return results
         from distributed import as_completed
 
         resources = {"GPU": 1} if gpu and self.compute.gpus_per_worker else None
@@ -81,4 +92,5 @@ class Executor(AbstractContextManager):
         with tqdm(total=len(futures), desc=desc, unit="job", leave=False) as bar:
             for _ in as_completed(futures):
                 bar.update()
+                on_done()
         return self.client.gather(futures)

@@ -113,10 +113,11 @@ def taxonomy_graph(
             y = 1 - (i + 0.5) / max(len(names), 1)
             ypos[column, name] = y
             face = "#fde0a6" if column == 0 else "#cfe3f7"
+            note = (labels or {}).get(name) if column == 1 else None
             ax.text(
                 column,
                 y,
-                name,
+                f"{name}  {note}" if note else name,
                 ha="right" if column == 0 else "left",
                 va="center",
                 fontsize=8,
@@ -132,10 +133,75 @@ def taxonomy_graph(
                 xytext=(0.02, ypos[0.0, source]),
                 arrowprops={"arrowstyle": "->", "color": color, "lw": 1.0, "alpha": 0.8},
             )
-        if labels and target in labels:
-            ax.text(1.42, ypos[1.0, target], labels[target], fontsize=7, va="center", color="0.3")
     ax.set_xlim(-0.45, 1.75)
     ax.set_ylim(0, 1)
     ax.axis("off")
     ax.set_title(title, fontsize=10)
+    return save(fig, path)
+
+
+def _panel(ax: plt.Axes, kind: str, value: np.ndarray) -> None:
+    """Draw one label or prediction the way people look at that kind of task."""
+    value = np.asarray(value, dtype=np.float32)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if kind in ("vector", "classes"):
+        ax.bar(range(value.size), value.ravel(), color="#4a7fb5")
+        ax.set_ylim(min(0.0, float(value.min())), max(1e-6, float(value.max())) * 1.1)
+        return
+    if kind == "pixel_classes" and value.ndim == 3:
+        value = value.argmax(0)
+    if kind == "pixel_embedding" and value.ndim == 3:
+        flat = value.reshape(value.shape[0], -1).T
+        flat = flat - flat.mean(0)
+        top = np.linalg.svd(flat, full_matrices=False)[2][:3]
+        rgb = (flat @ top.T).T.reshape(-1, *value.shape[1:])
+        low, high = rgb.min((1, 2), keepdims=True), rgb.max((1, 2), keepdims=True)
+        ax.imshow(np.moveaxis((rgb - low) / np.maximum(high - low, 1e-6), 0, -1))
+        return
+    if value.ndim == 2:  # class or segment ids
+        ax.imshow(value, cmap="tab20", interpolation="nearest", vmin=0, vmax=19)
+        return
+    if value.shape[0] == 3:
+        ax.imshow(np.clip(np.moveaxis(value, 0, -1), 0, 1))
+        return
+    ax.imshow(value[0], cmap="gray" if value.shape[0] == 1 else "coolwarm")
+
+
+def sample_grid(
+    rows: Sequence[tuple[str, str, Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]]],
+    title: str,
+    path: Path,
+) -> Path:
+    """One row per task: for each sample the input image, the ground truth and the prediction.
+
+    `rows` holds `(task name, trainer kind, [(rgb, truth, prediction), ...])`.
+    """
+    samples = max(len(r[2]) for r in rows)
+    fig, axes = plt.subplots(
+        len(rows), 3 * samples, figsize=(1.35 * 3 * samples, 1.35 * len(rows) + 0.6), squeeze=False
+    )
+    for r, (name, kind, triples) in enumerate(rows):
+        for s, (rgb, truth, prediction) in enumerate(triples):
+            _panel(axes[r, 3 * s], "pixel_regression", rgb)
+            _panel(axes[r, 3 * s + 1], kind, truth)
+            _panel(axes[r, 3 * s + 2], kind, prediction)
+        axes[r, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
+    for s in range(samples):
+        for c, label in enumerate(("input", "truth", "prediction")):
+            axes[0, 3 * s + c].set_title(label, fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    return save(fig, path)
+
+
+def bars(values: Mapping[str, float], title: str, xlabel: str, path: Path) -> Path:
+    """Horizontal bars, largest first, with a 0.5 reference line (win rates)."""
+    names = sorted(values, key=values.get)
+    fig, ax = plt.subplots(figsize=(6, max(2.5, 0.3 * len(names) + 1)))
+    ax.barh(names, [values[n] for n in names], color="#4a7fb5")
+    ax.axvline(0.5, color="0.4", linestyle=":", linewidth=1)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(labelsize=8)
     return save(fig, path)
