@@ -20,6 +20,33 @@ from tqdm.auto import tqdm
 from .config import ComputeConfig
 
 
+def local_cluster(compute: ComputeConfig):
+    """A fixed-size cluster on this machine. With GPUs, one worker process per GPU, each seeing
+    only its own device (CUDA_VISIBLE_DEVICES) and offering one `GPU` resource, as dask-cuda."""
+    from distributed import LocalCluster, Nanny, Scheduler, SpecCluster
+
+    if not compute.gpus_per_worker:
+        return LocalCluster(
+            n_workers=compute.workers,
+            threads_per_worker=compute.threads_per_worker,
+            processes=True,
+            dashboard_address=None,
+        )
+    workers = {
+        f"gpu-{i}": {
+            "cls": Nanny,
+            "options": {
+                "nthreads": compute.threads_per_worker,
+                "resources": {"GPU": 1},
+                "env": {"CUDA_VISIBLE_DEVICES": str(i)},
+            },
+        }
+        for i in range(compute.workers)
+    }
+    scheduler = {"cls": Scheduler, "options": {"dashboard_address": None}}
+    return SpecCluster(workers=workers, scheduler=scheduler)
+
+
 class Executor(AbstractContextManager):
     """`map(fn, argument_tuples)` in order, serially or on a Dask cluster."""
 
@@ -32,18 +59,11 @@ class Executor(AbstractContextManager):
         if self.compute.scheduler == "serial":
             return self
         import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         dask.config.set({"distributed.worker.daemon": False})
         if self.compute.scheduler == "local":
-            resources = {"GPU": 1} if self.compute.gpus_per_worker else None
-            cluster = LocalCluster(
-                n_workers=self.compute.workers,
-                threads_per_worker=self.compute.threads_per_worker,
-                processes=True,
-                resources=resources,
-                dashboard_address=None,
-            )
+            cluster = local_cluster(self.compute)
             self._cluster_context = cluster
             self.client = Client(cluster)
         else:
