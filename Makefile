@@ -17,6 +17,7 @@ $(STAMP): requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@$(call timed, \
 	  { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } && \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt && \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps pyDecision==5.1.8 && \
 	  touch $(STAMP), set-up)
 
 demo: $(STAMP)

@@ -40,20 +40,57 @@ def validate_matrix(
     >>> validate_matrix([[1, 3], [1 / 3, 1]]).tolist()
     [[1.0, 3.0], [0.3333333333333333, 1.0]]
     """
+    return _checked(matrix, rtol, allow_missing, copy=True)[0]
+
+
+#: ||A||_F ** 2 below this bound: A's entries are below 1e9, so no product of a few of them (the
+#: validation's a[i, j] * a[j, i], the eigen-solver's A ** 32 of a reciprocal matrix) can overflow
+#: or underflow.
+WELL_SCALED_NORM2 = 1e18
+
+
+def _checked(
+    matrix: ArrayLike, rtol: float, allow_missing: bool = False, copy: bool = False
+) -> tuple[np.ndarray, bool]:
+    """validate_matrix, and whether it is one well-scaled matrix (see WELL_SCALED_NORM2). With
+    ``copy=False`` a float64 array comes back as it is (for read-only use)."""
     try:
-        a = np.array(matrix, dtype=np.float64)
+        a = np.array(matrix, dtype=np.float64) if copy else np.asarray(matrix, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"the comparison matrix must hold numbers only: {error}") from None
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2] or a.size == 0:
+    shape = a.shape
+    if len(shape) < 2 or shape[-1] != shape[-2] or a.size == 0:
         raise ValueError(
-            f"the comparison matrix must be square and non-empty, got shape {a.shape}; "
+            f"the comparison matrix must be square and non-empty, got shape {shape}; "
             "pass an n x n array with a[i, j] = how much i is preferred to j"
         )
-    # The common case in a handful of whole-array operations; the diagnosis only on failure.
-    if not allow_missing and a.min() > 0 and np.abs(a * np.swapaxes(a, -1, -2) - 1.0).max() <= rtol:
-        return a
+    if allow_missing:
+        _diagnose(a, rtol, allow_missing)
+        return a, False
+    # The common case in a few whole-array operations; the exact test, and the diagnosis naming
+    # the offending entry, only when that fails.
+    if _quick_check(a, rtol):
+        return a, len(shape) == 2
+    if a.min() > 0 and np.abs(a * np.swapaxes(a, -1, -2) - 1.0).max() <= rtol:
+        return a, False
     _diagnose(a, rtol, allow_missing)
-    return a
+    return a, False
+
+
+def _quick_check(a: np.ndarray, rtol: float) -> bool:
+    """A sufficient test in five numpy calls: finite and well scaled (NaN fails too), and positive
+    and reciprocal within rtol. d = |a| * a.T - 1 is zero for a positive reciprocal matrix, while
+    a non-positive entry makes some |d| >= 1; sum(d ** 2) <= rtol ** 2 gives max |d| <= rtol."""
+    d = abs(a)
+    flat = d.ravel()  # a view: sums of squares by BLAS, the cheapest reduction for small n
+    if not flat.dot(flat) < WELL_SCALED_NORM2:
+        return False
+    d *= (a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)).copy()  # copied: contiguous is faster
+    d -= _ONE
+    return flat.dot(flat) <= rtol * rtol
+
+
+_ONE = np.array(1.0)  # a 0-d array: cheaper to combine with an array than the float 1.0
 
 
 def _diagnose(a: np.ndarray, rtol: float, allow_missing: bool) -> None:
