@@ -28,6 +28,18 @@ from taskonomy_data._store import (
 )
 
 __version__ = "0.1.0"
+_SYNTH = ("contact_sheet", "render_sample", "synthesize")
+
+
+def __getattr__(name: str):
+    # The synthetic generator (scipy, scikit-image) is imported only when it is used.
+    if name in _SYNTH:
+        from taskonomy_data import synth
+
+        return getattr(synth, name)
+    raise AttributeError(f"module 'taskonomy_data' has no attribute {name!r}")
+
+
 __all__ = [
     "CAMERA_FIELDS",
     "ENCODINGS",
@@ -39,6 +51,7 @@ __all__ = [
     "EpochReader",
     "TaskSpec",
     "check_store",
+    "contact_sheet",
     "create_store",
     "default_layout",
     "get_encoding",
@@ -47,7 +60,9 @@ __all__ = [
     "open_store",
     "read_split_csv",
     "register_task",
+    "render_sample",
     "resolve_tasks",
+    "synthesize",
     "task_names",
     "unregister_task",
 ]
