@@ -45,6 +45,8 @@ def decode_values(
         mask = mask.all(axis=tuple(range(1, mask.ndim)))
     if spec.mask == "none" or mask is None:
         shape = (n, 1, *stored.shape[2:]) if spec.pixelwise else (n,)
+        if spec.mask == "array" and stored_mask is not None and stored_mask.shape == shape:
+            return values, np.array(stored_mask, dtype=bool, order="C")  # all-valid & stored mask
         mask = np.ones(shape, bool)
     if spec.mask == "array" and stored_mask is not None:
         mask = mask & stored_mask

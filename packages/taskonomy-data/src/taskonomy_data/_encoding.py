@@ -61,7 +61,7 @@ def _encode_depth(values: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
 def _decode_depth(stored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mask = stored < DEPTH_MASKED_FROM
     values = np.divide(stored, np.float32(DEPTH_SCALE), dtype=np.float32)
-    values[~mask] = 0
+    values *= mask  # zero where masked (values are >= 0: exact, and faster than values[~mask] = 0)
     return values, mask
 
 

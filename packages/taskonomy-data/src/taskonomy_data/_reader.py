@@ -9,6 +9,14 @@ few runs in the buffer, so neighbouring views of one building meet more often th
 shuffle. Run order is reshuffled every epoch (``set_epoch``); a larger buffer (or a smaller
 ``read_samples``, down to one chunk) approaches a full shuffle at the cost of memory or speed.
 The next buffer is read in a background thread while the current one is consumed.
+
+Read path. Each run is read straight into one of two preallocated buffers (the encoded rows of
+every array, sample axis first): the shard bytes come through the array's store and each chunk is
+checked (CRC32C) and decompressed with numcodecs into its rows, with no intermediate copy
+(``_chunks.read_into``; other layouts fall back to a zarr slice read). The buffer is shuffled by
+index while still encoded; each batch is one ``take`` per array and one vectorised decode. The two
+buffers (about ``2 * (buffer_samples + batch_size)`` encoded samples) are kept between epochs,
+since touching fresh memory of that size every epoch costs page faults; ``del reader`` frees them.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from taskonomy_data._decode import decode_stored, read_stored
+from taskonomy_data._chunks import read_into
+from taskonomy_data._decode import decode_stored, stored_arrays
 from taskonomy_data._store import DatasetStore, open_store
 
 
@@ -80,7 +89,9 @@ class EpochReader:
 
     def __getstate__(self) -> dict[str, Any]:
         # Worker processes reopen the store themselves (fsspec filesystems are not fork-safe).
-        return {**self.__dict__, "_store": None}
+        state = {**self.__dict__, "_store": None}
+        state.pop("_spare", None)  # buffers kept between epochs
+        return state
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch whose shuffle the next iteration uses."""
@@ -104,38 +115,78 @@ class EpochReader:
         groups = [
             runs[i : i + self.runs_per_buffer] for i in range(0, len(runs), self.runs_per_buffer)
         ]
+        if not groups:
+            return
+        store = self.store
+        group = store.root[self.split]
+        arrays = {name: group[name] for name in stored_arrays(store, self.tasks)}
+        # Two buffers: one is consumed while the next runs are read into the other. Each holds
+        # ``head`` rows for the samples carried over from the previous buffer, then the runs.
+        head = self.batch_size
+        size = head + self.runs_per_buffer * self.unit
+        # Kept between epochs: fresh buffers of this size cost a page fault per page each time.
+        # An iteration running at the same time as this one allocates its own.
+        key = (tuple(arrays), size)
+        kept_buffers = self.__dict__.pop("_spare", None)
+        buffers = kept_buffers[1] if kept_buffers and kept_buffers[0] == key else []
+        buffers += [_allocate(arrays, size) for _ in range(min(2, len(groups)) - len(buffers))]
+        try:
+            yield from self._batches(arrays, groups, buffers, head, rng)
+        finally:
+            self._spare = (key, buffers)
+
+    def _batches(
+        self,
+        arrays: Mapping[str, Any],
+        groups: list[list[int]],
+        buffers: list[dict[str, np.ndarray]],
+        head: int,
+        rng: np.random.Generator,
+    ) -> Iterator[dict[str, np.ndarray]]:
+        store = self.store
         carry: dict[str, np.ndarray] | None = None
         with ThreadPoolExecutor(1) as pool:
-            ahead = pool.submit(self._read_runs, groups[0]) if groups else None
+            ahead = pool.submit(self._read_runs, arrays, groups[0], buffers[0], head)
             for g in range(len(groups)):
-                parts = ahead.result() if ahead else []
-                ahead = pool.submit(self._read_runs, groups[g + 1]) if g + 1 < len(groups) else None
+                buffer = buffers[g % 2]
+                count = ahead.result()
+                if g + 1 < len(groups):
+                    nxt = buffers[(g + 1) % 2]
+                    ahead = pool.submit(self._read_runs, arrays, groups[g + 1], nxt, head)
+                # The carried samples go just before the runs: one contiguous span to shuffle.
+                kept = len(carry["index"]) if carry is not None else 0
+                base = head - kept
                 if carry is not None:
-                    parts.insert(0, carry)
-                # Rows are gathered from the parts batch by batch: no copy of the whole buffer.
-                offsets = np.cumsum([0] + [len(p["index"]) for p in parts])
-                n = int(offsets[-1])
-                order = rng.permutation(n) if self.shuffle else np.arange(n)
+                    for name, values in carry.items():
+                        buffer[name][base:head] = values
+                n = kept + count
+                order = (rng.permutation(n) if self.shuffle else np.arange(n)) + base
                 whole = n - n % self.batch_size
                 for start in range(0, whole, self.batch_size):
-                    rows = _gather(parts, offsets, order[start : start + self.batch_size])
                     # Shuffled while still encoded (compact); decoded batch by batch.
-                    yield decode_stored(self.store, self.tasks, rows)
-                rest = order[whole:]
-                carry = _gather(parts, offsets, rest) if len(rest) else None
+                    batch = _take(buffer, order[start : start + self.batch_size])
+                    yield decode_stored(store, self.tasks, batch)
+                carry = _take(buffer, order[whole:]) if whole < n else None
         if carry is not None and not self.drop_last:
-            yield decode_stored(self.store, self.tasks, carry)
+            yield decode_stored(store, self.tasks, carry)
 
-    def _read_runs(self, runs: list[int]) -> list[dict[str, np.ndarray]]:
-        return [
-            read_stored(
-                self.store,
-                self.split,
-                self.tasks,
-                slice(r * self.unit, min((r + 1) * self.unit, self.samples)),
+    def _read_runs(
+        self,
+        arrays: Mapping[str, Any],
+        runs: list[int],
+        buffer: dict[str, np.ndarray],
+        head: int,
+    ) -> int:
+        """Read ``runs`` one after the other into ``buffer`` from row ``head``; return the count."""
+        at = head
+        for r in runs:
+            a, b = r * self.unit, min((r + 1) * self.unit, self.samples)
+            read_into(
+                [(array, a, b, buffer[name][at : at + b - a]) for name, array in arrays.items()]
             )
-            for r in runs
-        ]
+            buffer["index"][at : at + b - a] = np.arange(a, b)
+            at += b - a
+        return at - head
 
     def as_torch_dataset(self) -> Any:
         """This reader as a ``torch.utils.data.IterableDataset`` (use ``batch_size=None``).
@@ -178,19 +229,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def _gather(
-    parts: list[dict[str, np.ndarray]], offsets: np.ndarray, index: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Rows ``index`` of the virtual concatenation of ``parts``, in that order."""
-    which = np.searchsorted(offsets, index, side="right") - 1
-    out = {}
-    for key, first in parts[0].items():
-        rows = np.empty((len(index), *first.shape[1:]), first.dtype)
-        for p in np.unique(which):
-            sel = which == p
-            rows[sel] = parts[p][key][index[sel] - offsets[p]]
-        out[key] = rows
-    return out
+def _allocate(arrays: Mapping[str, Any], rows: int) -> dict[str, np.ndarray]:
+    buffer = {name: np.empty((rows, *a.shape[1:]), a.dtype) for name, a in arrays.items()}
+    buffer["index"] = np.empty(rows, np.int64)
+    return buffer
+
+
+def _take(buffer: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Fresh copies of ``rows`` of every array of ``buffer`` (batches outlive the buffer)."""
+    return {name: values.take(rows, axis=0) for name, values in buffer.items()}
 
 
 def _worker() -> tuple[int, int]:
