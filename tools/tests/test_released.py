@@ -16,8 +16,13 @@ def test_analyze_reproduces_the_papers_grouping_and_writes_a_report(released_dir
     assert len(evaluation["tree"]["tasks"]) >= 24
     html = (out / "index.html").read_text()
     assert "fall into separate branches" in html
-    for figure in ("affinities.png", "task_tree.png", "gain_curve.png", "significance.png",
-                   "taxonomy_b5_o4.png"):  # fmt: skip
+    for figure in (
+        "affinities.png",
+        "task_tree.png",
+        "gain_curve.png",
+        "significance.png",
+        "taxonomy_b5_o4.png",
+    ):
         assert figure in html and (out / figure).stat().st_size > 5000
     with open(out / "taxonomy_sweep.csv") as f:
         rows = list(csv.DictReader(f))

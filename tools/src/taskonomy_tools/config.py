@@ -19,14 +19,25 @@ from typing import Any
 
 DEMO_TASKS = (
     # 3D
-    "rgb2depth", "rgb2sfnorm", "reshade", "edge3d", "keypoint3d", "curvature",
+    "rgb2depth",
+    "rgb2sfnorm",
+    "reshade",
+    "edge3d",
+    "keypoint3d",
+    "curvature",
     # 2D
-    "edge2d", "keypoint2d", "autoencoder", "denoise",
+    "edge2d",
+    "keypoint2d",
+    "autoencoder",
+    "denoise",
     # semantic
-    "segmentsemantic", "class_1000", "class_places",
+    "segmentsemantic",
+    "class_1000",
+    "class_places",
     # low-dimensional geometry
-    "vanishing_point", "room_layout",
-)  # fmt: skip
+    "vanishing_point",
+    "room_layout",
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,7 @@ class DatasetConfig:
     """Where the images come from: the built-in generator, or an ingest of the original layout."""
 
     kind: str = "synthetic"  # "synthetic" | "ingest" | "store"
-    buildings: int = 24
+    buildings: int = 32
     resolution: int = 32
     seed: int = 0
     source: str = ""  # ingest: the original layout's folder; store: an existing Zarr store
@@ -56,7 +67,7 @@ class TrainConfig:
     """Step I: task-specific networks."""
 
     encoder: str = "tiny"
-    epochs: int = 4
+    epochs: int = 16
     batch_size: int = 32
     lr: float = 2e-3
     max_train_samples: int = 0  # 0: the whole train split
@@ -125,9 +136,16 @@ PROFILES: dict[str, dict[str, Any]] = {
             "targets": ("rgb2depth", "rgb2sfnorm", "edge2d", "autoencoder", "class_places"),
             "novel": "rgb2sfnorm",
         },
-        "train": {"epochs": 2, "max_train_samples": 256},
-        "transfer": {"transfer_samples": 128, "test_samples": 128, "epochs": 4,
-                     "beam_pairs": 3, "beam_triples": 3, "beam_quads": 0, "max_order": 2},
+        "train": {"epochs": 2, "max_train_samples": 256, "threads": 1},
+        "transfer": {
+            "transfer_samples": 128,
+            "test_samples": 128,
+            "epochs": 4,
+            "beam_pairs": 3,
+            "beam_triples": 3,
+            "beam_quads": 0,
+            "max_order": 2,
+        },
         "taxonomy": {"orders": (1, 2), "random_taxonomies": 40},
     },
     "full": {
@@ -136,7 +154,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "transfer": {"transfer_samples": 16000, "epochs": 30},
         "compute": {"scheduler": "local", "gpus_per_worker": 1},
     },
-}  # fmt: skip
+}
 
 
 def build(overrides: dict[str, Any], base: RunConfig | None = None) -> RunConfig:

@@ -31,7 +31,15 @@ TASK_GROUPS: dict[str, tuple[str, ...]] = {
         "keypoint3d",
         "segment25d",
     ),
-    "2D": ("edge2d", "keypoint2d", "segment2d", "autoencoder", "colorization", "impainting_whole"),
+    "2D": (
+        "edge2d",
+        "keypoint2d",
+        "segment2d",
+        "autoencoder",
+        "denoise",
+        "colorization",
+        "impainting_whole",
+    ),
     "geometric": (
         "fix_pose",
         "non_fixated_pose",
@@ -269,9 +277,35 @@ def evaluation_sections(
         for o in curve_orders
         if (b, o) in by
     ]
+    middle = sorted(graph_budgets)[len(graph_budgets) // 2]
+    chosen = by.get((middle, top_order))
+    transferred = {
+        t: gain[k]
+        for t, k in (chosen.choices if chosen else {}).items()
+        if not k.startswith("self__") and k in gain
+    }
+    helped = sorted(t for t, g in transferred.items() if g > 0.5)
+    gain_verdicts = (
+        [
+            (
+                f"Budget {middle}, order <= {top_order}: the chosen transfer beats training from "
+                f"scratch (Gain > 0.5) for {len(helped)} of the {len(transferred)} targets solved "
+                "by transfer"
+                + (
+                    f"; not for {', '.join(sorted(set(transferred) - set(helped)))}."
+                    if len(helped) < len(transferred)
+                    else "."
+                ),
+                len(helped) > len(transferred) / 2,
+            )
+        ]
+        if transferred
+        else []
+    )
     sections.append(
         Section(
             "Gain and Quality",
+            verdicts=gain_verdicts,
             paragraphs=[
                 "Gain: fraction of test samples on which the chosen transfer beats a network "
                 "trained from scratch on the same little data (> 0.5: transfer helped). Quality: "
@@ -350,6 +384,7 @@ def evaluation_sections(
     )
 
     summary = {
+        "gain_at_budget": {"budget": middle, "order": top_order, "gain": transferred},
         "sweep": [r.__dict__ for r in rows],
         "significance": {str(b): v for b, v in bands.items()},
         "tree": {"tasks": tree.tasks, "linkage": tree.linkage.tolist(), "mixed": mixed},

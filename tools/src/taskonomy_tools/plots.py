@@ -179,9 +179,17 @@ def sample_grid(
     """
     samples = max(len(r[2]) for r in rows)
     fig, axes = plt.subplots(
-        len(rows), 3 * samples, figsize=(1.35 * 3 * samples, 1.35 * len(rows) + 0.6), squeeze=False
+        len(rows),
+        3 * samples,
+        figsize=(1.35 * 3 * samples, 1.35 * len(rows) + 0.6),
+        squeeze=False,
+        layout="constrained",
     )
     for r, (name, kind, triples) in enumerate(rows):
+        if kind == "classes" and np.asarray(triples[0][1]).ndim == 1:
+            # Many classes: show the dozen that the shown samples' ground truth weighs most.
+            shown = np.argsort(-np.sum([t[1] for t in triples], axis=0))[:12]
+            triples = [(rgb, truth[shown], pred[shown]) for rgb, truth, pred in triples]
         for s, (rgb, truth, prediction) in enumerate(triples):
             _panel(axes[r, 3 * s], "pixel_regression", rgb)
             _panel(axes[r, 3 * s + 1], kind, truth)

@@ -56,8 +56,9 @@ def create_app(
     ...     "source_only": [], "unused": []}).json()["roots"]
     ['b']
     """
-    if affinities is None and run_dir is not None and (Path(run_dir) / "affinities.json").is_file():
-        affinities = Path(run_dir) / "affinities.json"
+    if affinities is None and run_dir is not None:
+        found = [Path(run_dir) / f for f in ("affinities/affinities.json", "affinities.json")]
+        affinities = next((f for f in found if f.is_file()), None)
     if affinities is None:
         affinities = default_affinities()
     if affinities is None:

@@ -67,7 +67,7 @@ class TaskBank:
         from taskonomy_models import load_network
 
         folder = Path(run_dir) / "networks"
-        paths = sorted(folder.rglob("*.pt")) if folder.is_dir() else []
+        paths = sorted(folder.glob("*.pt")) if folder.is_dir() else []
         self.networks = {}
         for path in paths:
             network = load_network(path)

@@ -1,0 +1,178 @@
+"""The pipeline's unit jobs: top-level functions of plain arguments, run serially or on Dask.
+
+Each job reads the dataset store and earlier stages' Zarr stores by path or URL, writes its own
+outputs (never shared with another job), marks them complete last, and returns a small summary.
+A job whose outputs are already complete returns at once, which is how a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zarr
+
+import taskonomy_models as tm
+from taskonomy_data import open_store
+
+from .taskdata import model_task, read_rgb, read_task, with_ground_truth
+
+RANDOM = "random"
+
+
+def train_config(settings: dict[str, Any], seed: int, **changes: Any) -> tm.TrainConfig:
+    """The trainer's configuration from the `[train]` or `[transfer]` settings."""
+    return tm.TrainConfig(
+        size=settings["encoder"],
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        lr=settings["lr"],
+        lr_final=settings["lr"] / 10,
+        seed=seed,
+        device=settings["device"],
+        threads=settings["threads"] or None,
+        progress=False,
+        **changes,
+    )
+
+
+def task_seed(seed: int, name: str) -> int:
+    return (seed * 1_000_003 + zlib.crc32(name.encode())) % 2**31
+
+
+def _complete(group: zarr.Group) -> bool:
+    return bool(group.attrs.get("complete", False))
+
+
+def train_network_job(
+    store_url: str, task: str, index: Sequence[int], train: dict[str, Any], seed: int, out: str
+) -> dict[str, Any]:
+    """Step I for one task: train its network on `index` of the train split; save `out`."""
+    path = Path(out)
+    if path.exists():
+        return {"task": task, "skipped": True}
+    start = time.perf_counter()
+    store = open_store(store_url)
+    images, labels, mask, _ = with_ground_truth(*read_task(store, "train", task, index))
+    spec = model_task(store.spec(task).to_dict())
+    config = train_config(train, task_seed(seed, task))
+    workdir = path.with_suffix("")  # checkpoints while training, so a killed job resumes
+    network = tm.train_task_network(spec, images, labels, mask, config, workdir)
+    tm.save_network(network, path)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {"task": task, "seconds": time.perf_counter() - start}
+
+
+def represent_job(
+    store_url: str,
+    source: str,
+    network_path: str | None,
+    splits: dict[str, tuple[str, list[int]]],
+    encoder: str,
+    seed: int,
+    out_url: str,
+) -> dict[str, Any]:
+    """Frozen codes of one source (or the untrained `random` encoder) for the images of each
+    `splits[name] = (dataset split, indices)`, stored as `<source>/<name>`."""
+    group = zarr.open_group(out_url, mode="a").require_group(source)
+    if _complete(group):
+        return {"source": source, "skipped": True}
+    store = open_store(store_url)
+    if network_path is None:
+        dummy = {"name": RANDOM, "kind": "vector", "channels": 1, "loss": "l2"}
+        size = store.resolution
+        network = tm.build_network(dummy, encoder, (size, size), seed=task_seed(seed, RANDOM))
+    else:
+        network = tm.load_network(network_path)
+    for name, (split, index) in splits.items():
+        images = read_rgb(store, split, index)
+        codes = tm.extract_representations(network, images)
+        array = group.create_array(
+            name, shape=codes.shape, dtype=codes.dtype, chunks=codes.shape, overwrite=True
+        )
+        array[...] = codes
+    group.attrs["complete"] = True
+    return {"source": source}
+
+
+def load_representations(reps_url: str, sources: Sequence[str], split: str) -> dict[str, Any]:
+    root = zarr.open_group(reps_url, mode="r")
+    return {s: root[s][split][...] for s in sources}
+
+
+def readout_job(
+    store_url: str,
+    target: str,
+    competitors: Sequence[Sequence[str]],
+    reps_url: str,
+    transfer_index: Sequence[int],
+    test_index: Sequence[int],
+    transfer: dict[str, Any],
+    seed: int,
+    out_url: str,
+    network_path: str | None = None,
+) -> dict[str, Any]:
+    """Step II for one target: every readout in `competitors`, plus, when `network_path` is
+    given, the `pixels` baseline and the `self` losses; per-sample test losses into Zarr."""
+    group = zarr.open_group(out_url, mode="a").require_group(target)
+    if _complete(group):
+        return {"target": target, "skipped": True}
+    start = time.perf_counter()
+    store = open_store(store_url)
+    spec = model_task(store.spec(target).to_dict())
+    # Samples without ground truth for this target are left out of all its competitors alike.
+    x_train, y_train, m_train, keep_train = with_ground_truth(
+        *read_task(store, "val", target, transfer_index)
+    )
+    x_test, y_test, m_test, keep_test = with_ground_truth(
+        *read_task(store, "test", target, test_index)
+    )
+    sources = sorted({s for c in competitors for s in c})
+    train_reps = load_representations(reps_url, sources, "transfer")
+    test_reps = load_representations(reps_url, sources, "test")
+    config = train_config(transfer, task_seed(seed, target))
+    result = tm.train_readouts(
+        spec,
+        [tuple(c) for c in competitors],
+        {s: r[keep_train] for s, r in train_reps.items()},
+        y_train,
+        {s: r[keep_test] for s, r in test_reps.items()},
+        y_test,
+        m_train,
+        m_test,
+        config=config,
+    )
+    names, losses = list(result.names), [result.losses]
+    if network_path is not None:
+        pixels = tm.train_pixels_baseline(
+            spec, x_train, y_train, x_test, y_test, m_train, m_test, config=config
+        )
+        own = tm.per_sample_losses(tm.load_network(network_path), x_test, y_test, m_test)
+        names += [f"pixels__{target}", f"self__{target}"]
+        losses += [pixels[None], own[None]]
+    table = np.concatenate(losses).astype(np.float64)
+    array = group.create_array(
+        "losses", shape=table.shape, dtype=table.dtype, chunks=table.shape, overwrite=True
+    )
+    array[...] = table
+    group.attrs["names"] = names
+    group.attrs["complete"] = True
+    return {"target": target, "readouts": len(names), "seconds": time.perf_counter() - start}
+
+
+def read_losses(url: str, target: str) -> dict[str, np.ndarray]:
+    """`{competitor key: per-sample test losses}` of one target from a losses store."""
+    group = zarr.open_group(url, mode="r")[target]
+    return dict(zip(group.attrs["names"], group["losses"][...], strict=True))
+
+
+def predict_job(network_path: str, store_url: str, index: Sequence[int]) -> dict[str, Any]:
+    """A task network's predictions on a few test images (for the report)."""
+    network = tm.load_network(network_path)
+    images = read_rgb(open_store(store_url), "test", index)
+    return {"prediction": np.asarray(tm.predict(network, images))}

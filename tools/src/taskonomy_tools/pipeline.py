@@ -1,0 +1,498 @@
+"""`taskonomy run`: dataset -> networks -> representations -> readouts -> beam -> affinities ->
+taxonomy sweep and evaluation -> report, each stage a folder of the run that is skipped when its
+settings and inputs are unchanged.
+
+>>> # run_pipeline(profile("tiny"), Path("runs/tiny"))  ->  Path("runs/tiny/report/index.html")
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+import taskonomy_ahp as ahp
+import taskonomy_bip as bip
+import taskonomy_models as tm
+from taskonomy_data import open_store
+
+from . import jobs, plots
+from .analysis import first_order_matrix
+from .config import RunConfig, dump_json
+from .evaluation import evaluation_sections
+from .executor import Executor
+from .report import Section, write_report
+from .rundir import RunDir, Stage, read_json, write_json
+from .taskdata import model_task, read_task, subset, with_ground_truth
+
+# Relative cost of one job of each stage, for the overall progress bar and its time estimate.
+WEIGHTS = {"dataset": 10, "networks": 5, "representations": 1, "readouts": 8, "beam": 16}
+
+
+class Progress:
+    """One bar over the whole run (jobs weighted by their usual cost), whose rate gives the
+    estimate of the time left."""
+
+    def __init__(self, cfg: RunConfig):
+        sources, targets = len(cfg.tasks.sources), len(cfg.tasks.targets)
+        self.jobs = {
+            "dataset": 4,
+            "networks": sources,
+            "representations": sources + 1,
+            "readouts": targets,
+            "beam": targets if cfg.transfer.max_order > 1 else 0,
+        }
+        self.counted: dict[str, float] = {}
+        total = sum(WEIGHTS[name] * n for name, n in self.jobs.items())
+        self.bar = tqdm(total=round(total, 1), desc="taskonomy", unit="work", position=0)
+
+    def job_done(self, stage: str) -> Callable[[], None]:
+        def done() -> None:
+            self.counted[stage] = self.counted.get(stage, 0) + WEIGHTS[stage]
+            self.bar.update(WEIGHTS[stage])
+
+        return done
+
+    def stage_done(self, stage: str) -> None:
+        """Count what is left of a finished stage (all of it when it was up to date)."""
+        rest = WEIGHTS.get(stage, 0) * self.jobs.get(stage, 0) - self.counted.get(stage, 0)
+        if rest > 0:
+            self.counted[stage] = self.counted.get(stage, 0) + rest
+            self.bar.update(rest)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.write) -> Path:
+    """Run (or resume) every stage under `out`; return the report's path."""
+    check(cfg)
+    out = Path(out)
+    run = RunDir(out)
+    write_json(out / "config.json", cfg.to_dict())
+    (out / "config.resolved.json").write_text(dump_json(cfg) + "\n")
+    timings: dict[str, float] = {}
+    progress = Progress(cfg)
+
+    def timed(name: str, settings: Any, upstream: tuple[Stage, ...], body) -> Stage:
+        start = time.perf_counter()
+        stage = run.run_stage(name, settings, upstream, body, log=log)
+        timings[name] = time.perf_counter() - start
+        progress.stage_done(name)
+        return stage
+
+    try:
+        with Executor(cfg.compute) as executor:
+            data = timed("dataset", dataset_settings(cfg), (), lambda s: make_dataset(cfg, s))
+            store_url = read_json(data.path / "_done.json")["store"]
+            indices = split_indices(cfg, store_url)
+            nets = timed(
+                "networks",
+                {"train": cfg.section("train"), "sources": cfg.tasks.sources, "seed": cfg.seed},
+                (data,),
+                lambda s: train_networks(cfg, s, store_url, indices, executor, progress),
+            )
+            reps = timed(
+                "representations",
+                {
+                    "encoder": cfg.train.encoder,
+                    "seed": cfg.seed,
+                    "indices": indices_digest(indices),
+                },
+                (nets,),
+                lambda s: represent(cfg, s, store_url, nets, indices, executor, progress),
+            )
+            first = timed(
+                "readouts",
+                {"transfer": cfg.section("transfer"), "targets": cfg.tasks.targets},
+                (reps,),
+                lambda s: first_order(cfg, s, store_url, nets, reps, indices, executor, progress),
+            )
+            beam = timed(
+                "beam",
+                {"transfer": cfg.section("transfer")},
+                (first,),
+                lambda s: higher_order(cfg, s, store_url, reps, first, indices, executor, progress),
+            )
+            aff = timed("affinities", {}, (first, beam), lambda s: affinities(cfg, s, first, beam))
+            evaluation = timed(
+                "evaluation",
+                {"taxonomy": cfg.section("taxonomy"), "novel": cfg.tasks.novel},
+                (aff,),
+                lambda s: evaluate(cfg, s, aff),
+            )
+            samples = timed(
+                "predictions", {}, (nets,), lambda s: predictions(cfg, s, store_url, nets)
+            )
+    finally:
+        progress.close()
+    report = out / "report"
+    write_report_page(cfg, report, data, nets, first, aff, evaluation, samples, timings)
+    log(f"finished in {sum(timings.values()):.0f} s")
+    return report / "index.html"
+
+
+# -- configuration checks --------------------------------------------------------------------
+
+
+def check(cfg: RunConfig) -> None:
+    """Reject a configuration that cannot run, before any work is done."""
+    sources, targets = set(cfg.tasks.sources), set(cfg.tasks.targets)
+    if not sources:
+        raise ValueError("[tasks] sources is empty; name at least one task to train")
+    if not targets:
+        raise ValueError("[tasks] targets is empty; name at least one task to solve")
+    from taskonomy_data import get_task
+
+    for name in sorted(sources | targets):
+        try:
+            spec = get_task(name)
+        except (KeyError, ValueError):
+            raise ValueError(
+                f"unknown task {name!r} in [tasks]; see `taskonomy-data info`"
+            ) from None
+        model_task(spec.to_dict())
+    if cfg.tasks.novel and cfg.tasks.novel not in targets:
+        raise ValueError(f"[tasks] novel = {cfg.tasks.novel!r} must be one of the targets")
+    if cfg.transfer.max_order < 1:
+        raise ValueError("[transfer] max_order must be >= 1")
+
+
+def dataset_settings(cfg: RunConfig) -> dict[str, Any]:
+    tasks = sorted({"rgb", *cfg.tasks.sources, *cfg.tasks.targets})
+    return {"dataset": cfg.section("dataset"), "tasks": tasks}
+
+
+# -- stages ----------------------------------------------------------------------------------
+
+
+def make_dataset(cfg: RunConfig, stage: Stage) -> dict[str, Any]:
+    ds = cfg.dataset
+    if ds.kind == "store":
+        store = open_store(ds.source)
+        url = ds.source
+    elif ds.kind == "synthetic":
+        from taskonomy_data import synthesize
+
+        url = str((stage.path / "store.zarr").resolve())
+        store = synthesize(
+            url,
+            buildings=ds.buildings,
+            resolution=ds.resolution,
+            seed=ds.seed,
+            tasks=dataset_settings(cfg)["tasks"],
+        )
+    elif ds.kind == "ingest":
+        from taskonomy_data import ingest
+
+        url = str((stage.path / "store.zarr").resolve())
+        store = ingest(ds.source, url, split=ds.split, resolution=ds.resolution)
+    else:
+        raise ValueError(f"[dataset] kind = {ds.kind!r}; use 'synthetic', 'ingest' or 'store'")
+    missing = [t for t in dataset_settings(cfg)["tasks"] if not _has_task(store, t)]
+    if missing:
+        raise ValueError(f"the dataset at {url} has no labels for {missing}")
+    for split in ("train", "val", "test"):
+        if split not in store.splits or store.samples(split) == 0:
+            raise ValueError(f"the dataset at {url} has no {split!r} samples; add buildings")
+    return {"store": url, "samples": {s: store.samples(s) for s in store.splits}}
+
+
+def _has_task(store, task: str) -> bool:
+    try:
+        store.spec(task)
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+def split_indices(cfg: RunConfig, store_url: str) -> dict[str, list[int]]:
+    store = open_store(store_url)
+    return {
+        "train": subset(store.samples("train"), cfg.train.max_train_samples).tolist(),
+        "transfer": subset(store.samples("val"), cfg.transfer.transfer_samples).tolist(),
+        "test": subset(store.samples("test"), cfg.transfer.test_samples).tolist(),
+    }
+
+
+def indices_digest(indices: dict[str, list[int]]) -> dict[str, Any]:
+    return {k: [len(v), v[:3], v[-3:]] for k, v in indices.items()}
+
+
+def train_networks(cfg, stage, store_url, indices, executor, progress) -> dict[str, Any]:
+    train = cfg.section("train")
+    job_args = [
+        (store_url, t, indices["train"], train, cfg.seed, str(stage.path / f"{t}.pt"))
+        for t in cfg.tasks.sources
+    ]
+    done = progress.job_done("networks")
+    results = executor.map(jobs.train_network_job, job_args, "task networks", on_done=done)
+    return {"networks": {r["task"]: f"{r['task']}.pt" for r in results}}
+
+
+def represent(cfg, stage, store_url, nets, indices, executor, progress) -> dict[str, Any]:
+    url = str(stage.path / "representations.zarr")
+    splits = {"transfer": ("val", indices["transfer"]), "test": ("test", indices["test"])}
+    job_args = [
+        (store_url, s, str(nets.path / f"{s}.pt"), splits, cfg.train.encoder, cfg.seed, url)
+        for s in cfg.tasks.sources
+    ] + [(store_url, jobs.RANDOM, None, splits, cfg.train.encoder, cfg.seed, url)]
+    done = progress.job_done("representations")
+    executor.map(jobs.represent_job, job_args, "representations", on_done=done)
+    return {"store": url}
+
+
+def first_order(cfg, stage, store_url, nets, reps, indices, executor, progress) -> dict[str, Any]:
+    url = str(stage.path / "losses.zarr")
+    reps_url = read_json(reps.path / "_done.json")["store"]
+    transfer = cfg.section("transfer") | {
+        "encoder": cfg.train.encoder,
+        "device": cfg.train.device,
+        "threads": cfg.train.threads,
+    }
+    job_args = []
+    for t in cfg.tasks.targets:
+        competitors = [(s,) for s in cfg.tasks.sources] + [(jobs.RANDOM,)]
+        network = str(nets.path / f"{t}.pt") if t in cfg.tasks.sources else None
+        args = (store_url, t, competitors, reps_url, indices["transfer"], indices["test"])
+        job_args.append((*args, transfer, cfg.seed, url, network))
+    done = progress.job_done("readouts")
+    executor.map(jobs.readout_job, job_args, "first-order readouts", on_done=done)
+    return {"store": url, "transfer": transfer}
+
+
+def first_order_ranking(losses: dict[str, np.ndarray], target: str) -> list[str]:
+    """Sources of `target` ranked by their first-order tournament (best first), as the beam."""
+    keys = [k for k in losses if k.count("__") == 1 and k.split("__")[0] not in ("self", "pixels")]
+    table = ahp.affinity_table({target: {k: losses[k] for k in keys}})
+    ranked = sorted(keys, key=lambda k: -table.affinities[k])
+    return [k.split("__")[0] for k in ranked if k.split("__")[0] not in (target, jobs.RANDOM)]
+
+
+def higher_order(cfg, stage, store_url, reps, first, indices, executor, progress) -> dict[str, Any]:
+    url = str(stage.path / "losses.zarr")
+    first_info = read_json(first.path / "_done.json")
+    reps_url = read_json(reps.path / "_done.json")["store"]
+    beam = {2: cfg.transfer.beam_pairs, 3: cfg.transfer.beam_triples, 4: cfg.transfer.beam_quads}
+    beam = {k: v for k, v in beam.items() if k <= cfg.transfer.max_order and v > 0}
+    job_args, candidates = [], {}
+    for t in cfg.tasks.targets:
+        ranking = first_order_ranking(jobs.read_losses(first_info["store"], t), t)
+        sets = tm.beam_candidates(ranking, beam) if beam else []
+        candidates[t] = [list(c) for c in sets]
+        if sets:
+            args = (store_url, t, sets, reps_url, indices["transfer"], indices["test"])
+            job_args.append((*args, first_info["transfer"], cfg.seed, url))
+    done = progress.job_done("beam")
+    executor.map(jobs.readout_job, job_args, "higher-order readouts", on_done=done)
+    return {"store": url, "candidates": candidates, "trained": [a[1] for a in job_args]}
+
+
+def _done(stage: Stage, name: str) -> Path:
+    return stage.path.parent / name / "_done.json"
+
+
+def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[str, Any]:
+    first_url = read_json(first.path / "_done.json")["store"]
+    beam_info = read_json(beam.path / "_done.json")
+    losses = {}
+    for t in cfg.tasks.targets:
+        losses[t] = jobs.read_losses(first_url, t)
+        if t in beam_info["trained"]:
+            losses[t] |= jobs.read_losses(beam_info["store"], t)
+    table = ahp.affinity_table(losses)
+    gain = (
+        ahp.win_rates(losses, "pixels") if all(f"pixels__{t}" in losses[t] for t in losses) else {}
+    )
+    with_self = {t: v for t, v in losses.items() if f"self__{t}" in v}
+    quality = ahp.win_rates(with_self, "self")
+    # "Before AHP": each transfer's mean test loss relative to training from scratch.
+    before = {
+        k: float(np.nanmean(v) / np.nanmean(losses[t][f"pixels__{t}"]))
+        for t in losses
+        for k, v in losses[t].items()
+        if f"pixels__{t}" in losses[t]
+    }
+    write_json(stage.path / "affinities.json", table.affinities)
+    write_json(stage.path / "wins_vs_pixels.json", gain)
+    write_json(stage.path / "wins_vs_task.json", quality)
+    write_json(stage.path / "loss_vs_pixels.json", before)
+    write_json(stage.path / "consistency_ratio.json", table.consistency_ratio)
+    with open(stage.path / "affinities.csv", "w") as f:
+        f.write("target,key,order,affinity,gain,quality\n")
+        for row in table.rows():
+            key = row["key"]
+            f.write(
+                f"{row['target']},{key},{row['order']},{row['affinity']:.6g},"
+                f"{gain.get(key, float('nan')):.4f},{quality.get(key, float('nan')):.4f}\n"
+            )
+    return {"competitors": len(table.affinities)}
+
+
+def evaluate(cfg: RunConfig, stage: Stage, aff: Stage) -> dict[str, Any]:
+    affinity = read_json(aff.path / "affinities.json")
+    gain = read_json(aff.path / "wins_vs_pixels.json")
+    quality = read_json(aff.path / "wins_vs_task.json")
+    before = read_json(aff.path / "loss_vs_pixels.json")
+    sources, targets = cfg.tasks.sources, cfg.tasks.targets
+    problem = bip.Problem.from_affinities(
+        affinity,
+        transform=cfg.taxonomy.transform,
+        source_only=tuple(s for s in sources if s not in targets),
+        target_only=tuple(t for t in targets if t not in sources),
+    )
+    orders = tuple(o for o in cfg.taxonomy.orders if o <= cfg.transfer.max_order)
+    b_matrix, b_rows, b_cols = first_order_matrix(before, targets=list(targets))
+    sections, summary = evaluation_sections(
+        bip=bip,
+        problem=problem,
+        affinities=affinity,
+        gain=gain,
+        quality=quality,
+        targets=list(targets),
+        out=stage.path,
+        orders=orders,
+        curve_orders=sorted({orders[0], orders[-1]}),
+        graph_budgets=sorted({2, max(2, len(sources) // 3), max(2, len(sources) // 2)}),
+        random_samples=cfg.taxonomy.random_taxonomies,
+        seed=cfg.seed,
+        time_limit=cfg.taxonomy.time_limit,
+        before=(b_matrix, b_rows, b_cols, "mean test loss / from-scratch loss"),
+    )
+    novel = novel_task(cfg, stage, aff) if cfg.tasks.novel else None
+    write_json(stage.path / "sections.json", [s.__dict__ for s in sections])
+    return {"novel": novel, "mixed": summary["tree"]["mixed"]}
+
+
+def novel_task(cfg: RunConfig, stage: Stage, aff: Stage) -> dict[str, Any]:
+    """The novel-task experiment: `novel` has no network of its own and little data; how do
+    readouts from the other tasks' representations compare with training it from scratch?"""
+    novel = cfg.tasks.novel
+    gain = read_json(aff.path / "wins_vs_pixels.json")
+    first_url = read_json(_done(stage, "readouts"))["store"]
+    losses = jobs.read_losses(first_url, novel)
+    others = {
+        k: v
+        for k, v in losses.items()
+        if k.count("__") == 1 and k.split("__")[0] not in (novel, "self")
+    }
+    table = ahp.affinity_table({novel: others}, exclude=())
+    rates = {k.split("__")[0]: gain[k] for k in others if k in gain and not k.startswith("pixels")}
+    plots.bars(
+        rates,
+        f"Novel task {novel}: readouts from other tasks vs training from scratch",
+        "win rate against the from-scratch network on the same data",
+        stage.path / "novel_task.png",
+    )
+    ranked = sorted(table.affinities, key=lambda k: -table.affinities[k])
+    result = {
+        "task": novel,
+        "win_rate_vs_scratch": rates,
+        "affinity_rank": ranked,
+        "scratch_rank": ranked.index(f"pixels__{novel}") + 1,
+    }
+    write_json(stage.path / "novel_task.json", result)
+    return result
+
+
+def predictions(cfg: RunConfig, stage: Stage, store_url: str, nets: Stage) -> dict[str, Any]:
+    """Each task network on three test images, beside the input and the ground truth."""
+    store = open_store(store_url)
+    index = subset(store.samples("test"), 24)
+    rows = []
+    for task in cfg.tasks.sources:
+        network = tm.load_network(nets.path / f"{task}.pt")
+        images, labels, _, _ = with_ground_truth(*read_task(store, "test", task, index))
+        images, labels = images[:3], labels[:3]  # the first three with ground truth
+        predicted = np.asarray(tm.predict(network, images))
+        kind = model_task(store.spec(task).to_dict())["kind"]
+        rows.append((task, kind, list(zip(images, labels, predicted, strict=True))))
+    plots.sample_grid(rows, "Task-specific networks on test images", stage.path / "samples.png")
+    return {"figure": "samples.png"}
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, timings) -> Path:
+    import shutil
+
+    from .report import Section as S
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for stage in (evaluation, samples):
+        for png in stage.path.glob("*.png"):
+            shutil.copy2(png, folder / png.name)
+    for name in ("affinities.json", "wins_vs_pixels.json", "wins_vs_task.json", "affinities.csv"):
+        shutil.copy2(aff.path / name, folder / name)
+    for name in ("taxonomy_sweep.csv", "evaluation.json"):
+        shutil.copy2(evaluation.path / name, folder / name)
+    info = read_json(data.path / "_done.json")
+    done = read_json(evaluation.path / "_done.json")
+    sections = [S(**s) for s in read_json(evaluation.path / "sections.json")]
+    intro = S(
+        "This run",
+        paragraphs=[
+            f"Dataset: {cfg.dataset.kind}, {cfg.dataset.buildings} buildings at "
+            f"{cfg.dataset.resolution} px; samples per split: {info['samples']}.",
+            f"{len(cfg.tasks.sources)} task networks ({cfg.train.encoder} encoder, "
+            f"{cfg.train.epochs} epochs); readouts trained on "
+            f"{cfg.transfer.transfer_samples or 'all'} validation images, tested on "
+            f"{cfg.transfer.test_samples or 'all'} test images; "
+            f"transfers up to order {cfg.transfer.max_order}.",
+        ],
+        tables=[(("stage", "seconds"), [(k, round(v, 1)) for k, v in timings.items()])],
+    )
+    step1 = S(
+        "Task-specific networks",
+        figures=[("samples.png", "Input, ground truth and prediction per task on test images.")],
+    )
+    extra = []
+    novel = done.get("novel")
+    if novel:
+        best = max(novel["win_rate_vs_scratch"], key=novel["win_rate_vs_scratch"].get)
+        rate = novel["win_rate_vs_scratch"][best]
+        extra.append(
+            S(
+                "Novel task",
+                verdicts=[
+                    (
+                        f"{novel['task']} read out from {best} beats training from scratch on "
+                        f"{rate:.0%} of the test images; scratch ranks {novel['scratch_rank']} "
+                        f"of {len(novel['affinity_rank'])} in the tournament.",
+                        rate > 0.5,
+                    )
+                ],
+                paragraphs=[
+                    f"{novel['task']} is treated as a new task with only the transfer data: no "
+                    "network of its own, only readouts from the other tasks' frozen "
+                    "representations, against a network trained from scratch on the same data."
+                ],
+                figures=[("novel_task.png", "Win rate of each source's readout against scratch.")],
+            )
+        )
+    files = S(
+        "Numbers",
+        paragraphs=[
+            "affinities.json, wins_vs_pixels.json and wins_vs_task.json use the released "
+            "format (s1__s2__t -> value), so `taskonomy analyze --affinities ... --gain ... "
+            "--quality ...` and the solver read them; affinities.csv, taxonomy_sweep.csv and "
+            "evaluation.json hold the rest."
+        ],
+    )
+    return write_report(
+        folder / "index.html",
+        "Taskonomy: task transfer on the built-in synthetic dataset"
+        if cfg.dataset.kind == "synthetic"
+        else "Taskonomy run",
+        "Which tasks transfer to which, the taxonomy that supervises the fewest tasks for the "
+        "most, and how it compares with random choices.",
+        [intro, step1, *sections, *extra, files],
+    )
+
+
+__all__ = ["Section", "run_pipeline"]

@@ -1,0 +1,119 @@
+"""The bridge between the dataset store (taskonomy-data) and the trainers (taskonomy-models).
+
+The two packages never import each other; this module translates a registry task into the
+trainer's task description and reads training-ready inputs, labels and masks from a store.
+
+>>> model_task({"name": "rgb2depth", "kind": "dense", "channels": 1, "loss": "l1"})["kind"]
+'pixel_regression'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+# registry kind -> (trainer kind, trainer loss); None keeps the registry's loss
+KIND_MAP: dict[str, tuple[str, str | None]] = {
+    "image": ("pixel_regression", "l1"),
+    "dense": ("pixel_regression", None),
+    "labels": ("pixel_classes", "cross_entropy"),
+    "segments": ("pixel_embedding", "metric"),
+    "class": ("classes", "cross_entropy"),
+    # KL(p || q) and cross-entropy differ by p's entropy, a per-sample constant: same tournament.
+    "soft_class": ("classes", "cross_entropy"),
+    "vector": ("vector", None),
+}
+NOISE_SIGMA = 0.1  # denoising input: RGB plus Gaussian noise of this standard deviation
+
+
+def model_task(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The trainer's task description for a registry spec (its `to_dict()`)."""
+    if int(spec.get("images", 1)) != 1:
+        raise ValueError(
+            f"task {spec['name']!r} needs {spec['images']} images per sample; the pipeline "
+            "handles single-view tasks only so far - leave it out of [tasks]"
+        )
+    kind, loss = KIND_MAP[spec["kind"]]
+    return {
+        "name": spec["name"],
+        "kind": kind,
+        "channels": int(spec["channels"]),
+        "loss": loss or ("l2" if spec["loss"] == "l2" else "l1"),
+    }
+
+
+def form_input(rgb: np.ndarray, how: str, index: np.ndarray) -> np.ndarray:
+    """A self-supervised task's network input, made from RGB (N, 3, H, W) in [0, 1].
+
+    Deterministic per sample index, so every run and worker sees the same inputs.
+    """
+    if how in ("rgb", ""):
+        return rgb
+    if how == "noisy_rgb":
+        noise = np.stack(
+            [np.random.default_rng(int(i)).standard_normal(rgb.shape[1:]) for i in index]
+        )
+        return np.clip(rgb + NOISE_SIGMA * noise, 0, 1).astype(np.float32)
+    if how == "grayscale":
+        gray = rgb.mean(axis=1, keepdims=True)
+        return np.repeat(gray, 3, axis=1).astype(np.float32)
+    if how == "center_masked":
+        out = rgb.copy()
+        h, w = rgb.shape[-2:]
+        out[..., h // 4 : h - h // 4, w // 4 : w - w // 4] = 0
+        return out
+    raise ValueError(f"input {how!r} is not supported by the pipeline")
+
+
+def read_task(
+    store, split: str, task: str, index: Sequence[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(network input, label, mask) of `task` for the given view indices of a split."""
+    index = np.asarray(index)
+    spec = store.spec(task).to_dict()
+    data = store.read(split, ["rgb", task], index)
+    images = form_input(data["rgb"], spec.get("input", "rgb"), index)
+    labels = data[task]
+    kind = KIND_MAP[spec["kind"]][0]
+    if kind == "pixel_regression" or kind == "vector":
+        labels = labels.astype(np.float32)
+    mask = data.get(f"{task}_mask")
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.all():
+            mask = None
+    return images, labels, mask
+
+
+def with_ground_truth(
+    images: np.ndarray, labels: np.ndarray, mask: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """Drop samples whose ground truth is entirely masked (e.g. no object in view for
+    `class_1000`); returns the kept arrays and the boolean row selection."""
+    keep = np.ones(len(labels), dtype=bool) if mask is None else mask.reshape(len(mask), -1).any(1)
+    if not keep.any():
+        raise ValueError("every sample of this split has masked ground truth; add buildings")
+    if keep.all():
+        return images, labels, mask, keep
+    return images[keep], labels[keep], None if mask is None else mask[keep], keep
+
+
+def read_rgb(store, split: str, index: Sequence[int] | np.ndarray) -> np.ndarray:
+    return store.read(split, ["rgb"], np.asarray(index))["rgb"]
+
+
+def subset(n_available: int, wanted: int) -> np.ndarray:
+    """`wanted` indices spread evenly over a split (all when 0 or more than there are).
+
+    Samples are stored building by building, so an even spread sees every building.
+
+    >>> subset(10, 4).tolist()
+    [0, 3, 6, 9]
+    """
+    if n_available == 0:
+        raise ValueError("a split of the dataset is empty; generate more buildings")
+    if wanted <= 0 or wanted >= n_available:
+        return np.arange(n_available)
+    return np.unique(np.linspace(0, n_available - 1, wanted).round().astype(np.int64))

@@ -1,0 +1,127 @@
+"""End to end at tiny size: every stage runs, reruns skip, a killed run resumes to the same
+outputs, and a 2-worker Dask cluster gives the same affinities as a serial run."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from taskonomy_tools import config
+from taskonomy_tools.pipeline import run_pipeline
+
+TINY = config.profile("tiny")
+FINAL = (
+    "affinities/affinities.json",
+    "affinities/wins_vs_pixels.json",
+    "evaluation/taxonomy_sweep.csv",
+)
+
+
+@pytest.fixture(scope="module")
+def serial_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("serial")
+    start = time.perf_counter()
+    report = run_pipeline(TINY, out, log=lambda m: None)
+    elapsed = time.perf_counter() - start
+    print(f"tiny serial run: {elapsed:.1f} s")
+    assert report == out / "report" / "index.html"
+    return out
+
+
+def test_every_stage_writes_its_outputs(serial_run):
+    for stage in (
+        "dataset",
+        "networks",
+        "representations",
+        "readouts",
+        "beam",
+        "affinities",
+        "evaluation",
+        "predictions",
+    ):
+        assert (serial_run / stage / "_done.json").exists(), stage
+    html = (serial_run / "report" / "index.html").read_text()
+    for figure in (
+        "affinities.png",
+        "before_ahp.png",
+        "task_tree.png",
+        "gain_curve.png",
+        "significance.png",
+        "samples.png",
+        "novel_task.png",
+    ):
+        assert figure in html
+        assert (serial_run / "report" / figure).stat().st_size > 1000
+
+
+def test_affinities_are_a_distribution_per_target(serial_run):
+    affinities = json.loads((serial_run / "affinities" / "affinities.json").read_text())
+    by_target: dict[str, float] = {}
+    for key, value in affinities.items():
+        by_target[key.rsplit("__", 1)[-1]] = by_target.get(key.rsplit("__", 1)[-1], 0) + value
+    assert sorted(by_target) == sorted(TINY.tasks.targets)
+    assert all(math.isclose(total, 1.0, rel_tol=1e-9) for total in by_target.values())
+    # higher-order readouts from the beam took part in the tournaments
+    assert any(key.count("__") == 2 for key in affinities)
+
+
+def test_a_rerun_skips_every_stage(serial_run):
+    messages: list[str] = []
+    start = time.perf_counter()
+    run_pipeline(TINY, serial_run, log=messages.append)
+    assert time.perf_counter() - start < 30
+    skipped = [m for m in messages if m.endswith("up to date, skipped")]
+    assert len(skipped) == 8, messages
+
+
+def test_changing_a_setting_reruns_only_downstream_stages(serial_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(serial_run, copy)
+    networks_before = (copy / "networks" / "_done.json").stat().st_mtime_ns
+    changed = config.build({"taxonomy": {"random_taxonomies": 10}}, TINY)
+    run_pipeline(changed, copy, log=lambda m: None)
+    assert (copy / "networks" / "_done.json").stat().st_mtime_ns == networks_before
+    evaluation = json.loads((copy / "evaluation" / "_done.json").read_text())
+    assert (
+        evaluation["digest"]
+        != json.loads((serial_run / "evaluation" / "_done.json").read_text())["digest"]
+    )
+
+
+def _outputs(run: Path) -> dict[str, str]:
+    return {name: (run / name).read_text() for name in FINAL}
+
+
+def test_kill_and_resume_gives_identical_outputs(serial_run, tmp_path):
+    cfg_file = tmp_path / "tiny.toml"
+    cfg_file.write_text('profile = "tiny"\n')
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "taskonomy_tools.cli", "run", str(cfg_file), "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Kill -9 in the middle of Step II, once some readouts are written and others are not.
+    deadline = time.time() + 240
+    while time.time() < deadline and not (out / "readouts" / "losses.zarr").exists():
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "report" / "index.html").exists()
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert _outputs(out) == _outputs(serial_run)
+
+
+def test_dask_cluster_gives_the_serial_affinities(serial_run, tmp_path):
+    cluster = config.build({"compute": {"scheduler": "local", "workers": 2}}, TINY)
+    run_pipeline(cluster, tmp_path / "dask", log=lambda m: None)
+    assert _outputs(tmp_path / "dask") == _outputs(serial_run)
