@@ -67,7 +67,7 @@ class TrainConfig:
     """Step I: task-specific networks."""
 
     encoder: str = "tiny"
-    epochs: int = 16
+    epochs: int = 12
     batch_size: int = 32
     lr: float = 2e-3
     max_train_samples: int = 0  # 0: the whole train split
@@ -85,8 +85,8 @@ class TransferConfig:
     batch_size: int = 64
     lr: float = 2e-3
     beam_pairs: int = 5
-    beam_triples: int = 5
-    beam_quads: int = 6
+    beam_triples: int = 4
+    beam_quads: int = 3
     max_order: int = 4
 
 

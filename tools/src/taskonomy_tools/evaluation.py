@@ -239,8 +239,11 @@ def evaluation_sections(
                     (
                         "The 3D, 2D, geometric and semantic tasks fall into separate branches."
                         if not mixed
-                        else "Groups that share a branch with other groups: "
-                        + "; ".join(f"{g} with {', '.join(v)}" for g, v in mixed.items())
+                        else "Not fully separated. "
+                        + " ".join(
+                            f"The smallest branch holding every {g} task also holds {', '.join(v)}."
+                            for g, v in mixed.items()
+                        )
                     ),
                     not mixed,
                 )

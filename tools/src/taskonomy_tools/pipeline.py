@@ -438,7 +438,9 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
         "This run",
         paragraphs=[
             f"Dataset: {cfg.dataset.kind}, {cfg.dataset.buildings} buildings at "
-            f"{cfg.dataset.resolution} px; samples per split: {info['samples']}.",
+            f"{cfg.dataset.resolution} px: "
+            + ", ".join(f"{n} {split}" for split, n in sorted(info["samples"].items()))
+            + " views.",
             f"{len(cfg.tasks.sources)} task networks ({cfg.train.encoder} encoder, "
             f"{cfg.train.epochs} epochs); readouts trained on "
             f"{cfg.transfer.transfer_samples or 'all'} validation images, tested on "
