@@ -45,6 +45,13 @@ def task_seed(seed: int, name: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(name.encode())) % 2**31
 
 
+def create_output_store(url: str) -> str:
+    """Create a stage's Zarr store before its jobs start: workers opening it at the same time
+    would race to create the root group."""
+    zarr.open_group(url, mode="a")
+    return url
+
+
 def _complete(group: zarr.Group) -> bool:
     return bool(group.attrs.get("complete", False))
 
@@ -79,7 +86,7 @@ def represent_job(
 ) -> dict[str, Any]:
     """Frozen codes of one source (or the untrained `random` encoder) for the images of each
     `splits[name] = (dataset split, indices)`, stored as `<source>/<name>`."""
-    group = zarr.open_group(out_url, mode="a").require_group(source)
+    group = zarr.open_group(out_url, mode="r+").require_group(source)
     if _complete(group):
         return {"source": source, "skipped": True}
     store = open_store(store_url)
@@ -119,7 +126,7 @@ def readout_job(
 ) -> dict[str, Any]:
     """Step II for one target: every readout in `competitors`, plus, when `network_path` is
     given, the `pixels` baseline and the `self` losses; per-sample test losses into Zarr."""
-    group = zarr.open_group(out_url, mode="a").require_group(target)
+    group = zarr.open_group(out_url, mode="r+").require_group(target)
     if _complete(group):
         return {"target": target, "skipped": True}
     start = time.perf_counter()

@@ -235,7 +235,7 @@ def train_networks(cfg, stage, store_url, indices, executor, progress) -> dict[s
 
 
 def represent(cfg, stage, store_url, nets, indices, executor, progress) -> dict[str, Any]:
-    url = str(stage.path / "representations.zarr")
+    url = jobs.create_output_store(str(stage.path / "representations.zarr"))
     splits = {"transfer": ("val", indices["transfer"]), "test": ("test", indices["test"])}
     job_args = [
         (store_url, s, str(nets.path / f"{s}.pt"), splits, cfg.train.encoder, cfg.seed, url)
@@ -247,7 +247,7 @@ def represent(cfg, stage, store_url, nets, indices, executor, progress) -> dict[
 
 
 def first_order(cfg, stage, store_url, nets, reps, indices, executor, progress) -> dict[str, Any]:
-    url = str(stage.path / "losses.zarr")
+    url = jobs.create_output_store(str(stage.path / "losses.zarr"))
     reps_url = read_json(reps.path / "_done.json")["store"]
     transfer = cfg.section("transfer") | {
         "encoder": cfg.train.encoder,
@@ -274,7 +274,7 @@ def first_order_ranking(losses: dict[str, np.ndarray], target: str) -> list[str]
 
 
 def higher_order(cfg, stage, store_url, reps, first, indices, executor, progress) -> dict[str, Any]:
-    url = str(stage.path / "losses.zarr")
+    url = jobs.create_output_store(str(stage.path / "losses.zarr"))
     first_info = read_json(first.path / "_done.json")
     reps_url = read_json(reps.path / "_done.json")["store"]
     beam = {2: cfg.transfer.beam_pairs, 3: cfg.transfer.beam_triples, 4: cfg.transfer.beam_quads}
