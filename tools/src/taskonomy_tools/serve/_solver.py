@@ -47,7 +47,8 @@ def _affinity_file(path: Path) -> Path:
 
 
 def _win_rates(path: Path, name: str) -> dict[str, float]:
-    suffix = path.stem.removeprefix("all_affinities")
+    # all_affinities_16k.json -> wins_vs_pixels_16k.json; a run's affinities.json -> wins_vs_pixels
+    suffix = path.stem.removeprefix("all_affinities") if path.stem.startswith("all_") else ""
     candidate = path.parent / f"wins_vs_{name}{suffix}.json"
     if not candidate.is_file():
         return {}
