@@ -11,7 +11,6 @@ on, so changing a setting reruns exactly the stages downstream of it.
 from __future__ import annotations
 
 import dataclasses
-import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,7 +213,3 @@ def load(path: Path) -> RunConfig:
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{path} is not valid TOML: {error}") from None
     return build(data, profile(data.get("profile", "demo")))
-
-
-def dump_json(config: RunConfig) -> str:
-    return json.dumps(config.to_dict(), indent=2, sort_keys=True)

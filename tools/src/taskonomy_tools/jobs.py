@@ -122,10 +122,12 @@ def readout_job(
     transfer: dict[str, Any],
     seed: int,
     out_url: str,
+    baselines: bool = False,
     network_path: str | None = None,
 ) -> dict[str, Any]:
-    """Step II for one target: every readout in `competitors`, plus, when `network_path` is
-    given, the `pixels` baseline and the `self` losses; per-sample test losses into Zarr."""
+    """Step II for one target: every readout in `competitors`, plus the `pixels` baseline when
+    `baselines` and the `self` losses of the target's own network when `network_path` is given;
+    per-sample test losses into Zarr."""
     group = zarr.open_group(out_url, mode="r+").require_group(target)
     if _complete(group):
         return {"target": target, "skipped": True}
@@ -155,13 +157,16 @@ def readout_job(
         config=config,
     )
     names, losses = list(result.names), [result.losses]
-    if network_path is not None:
+    if baselines:
         pixels = tm.train_pixels_baseline(
             spec, x_train, y_train, x_test, y_test, m_train, m_test, config=config
         )
+        names.append(f"pixels__{target}")
+        losses.append(pixels[None])
+    if network_path is not None:
         own = tm.per_sample_losses(tm.load_network(network_path), x_test, y_test, m_test)
-        names += [f"pixels__{target}", f"self__{target}"]
-        losses += [pixels[None], own[None]]
+        names.append(f"self__{target}")
+        losses.append(own[None])
     table = np.concatenate(losses).astype(np.float64)
     array = group.create_array(
         "losses", shape=table.shape, dtype=table.dtype, chunks=table.shape, overwrite=True
@@ -176,10 +181,3 @@ def read_losses(url: str, target: str) -> dict[str, np.ndarray]:
     """`{competitor key: per-sample test losses}` of one target from a losses store."""
     group = zarr.open_group(url, mode="r")[target]
     return dict(zip(group.attrs["names"], group["losses"][...], strict=True))
-
-
-def predict_job(network_path: str, store_url: str, index: Sequence[int]) -> dict[str, Any]:
-    """A task network's predictions on a few test images (for the report)."""
-    network = tm.load_network(network_path)
-    images = read_rgb(open_store(store_url), "test", index)
-    return {"prediction": np.asarray(tm.predict(network, images))}

@@ -7,6 +7,7 @@ settings and inputs are unchanged.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +22,12 @@ import taskonomy_models as tm
 from taskonomy_data import open_store
 
 from . import jobs, plots
-from .analysis import first_order_matrix
-from .config import RunConfig, dump_json
+from .analysis import first_order_matrix, split_key
+from .config import RunConfig
 from .evaluation import evaluation_sections
 from .executor import Executor
 from .report import Section, write_report
-from .rundir import RunDir, Stage, read_json, write_json
+from .rundir import RunDir, Stage, atomic_path, read_json, write_json
 from .taskdata import model_task, read_task, subset, with_ground_truth
 
 # Relative cost of one job of each stage, for the overall progress bar and its time estimate.
@@ -73,8 +74,7 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
     check(cfg)
     out = Path(out)
     run = RunDir(out)
-    write_json(out / "config.json", cfg.to_dict())
-    (out / "config.resolved.json").write_text(dump_json(cfg) + "\n")
+    write_json(out / "config.resolved.json", cfg.to_dict())
     timings: dict[str, float] = {}
     progress = Progress(cfg)
 
@@ -123,7 +123,7 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
                 "evaluation",
                 {"taxonomy": cfg.section("taxonomy"), "novel": cfg.tasks.novel},
                 (aff,),
-                lambda s: evaluate(cfg, s, aff),
+                lambda s: evaluate(cfg, s, aff, first),
             )
             samples = timed(
                 "predictions", {}, (nets,), lambda s: predictions(cfg, s, store_url, nets)
@@ -259,18 +259,24 @@ def first_order(cfg, stage, store_url, nets, reps, indices, executor, progress) 
         competitors = [(s,) for s in cfg.tasks.sources] + [(jobs.RANDOM,)]
         network = str(nets.path / f"{t}.pt") if t in cfg.tasks.sources else None
         args = (store_url, t, competitors, reps_url, indices["transfer"], indices["test"])
-        job_args.append((*args, transfer, cfg.seed, url, network))
+        job_args.append((*args, transfer, cfg.seed, url, True, network))
     done = progress.job_done("readouts")
     executor.map(jobs.readout_job, job_args, "first-order readouts", on_done=done)
     return {"store": url, "transfer": transfer}
 
 
+def single_sources(losses: dict[str, np.ndarray], leave_out: tuple[str, ...]) -> dict[str, str]:
+    """`{key: source}` of the first-order competitors whose source is not in `leave_out`."""
+    firsts = {key: split_key(key)[0] for key in losses}
+    return {k: s[0] for k, s in firsts.items() if len(s) == 1 and s[0] not in leave_out}
+
+
 def first_order_ranking(losses: dict[str, np.ndarray], target: str) -> list[str]:
     """Sources of `target` ranked by their first-order tournament (best first), as the beam."""
-    keys = [k for k in losses if k.count("__") == 1 and k.split("__")[0] not in ("self", "pixels")]
+    keys = single_sources(losses, ("self", "pixels"))
     table = ahp.affinity_table({target: {k: losses[k] for k in keys}})
     ranked = sorted(keys, key=lambda k: -table.affinities[k])
-    return [k.split("__")[0] for k in ranked if k.split("__")[0] not in (target, jobs.RANDOM)]
+    return [keys[k] for k in ranked if keys[k] not in (target, jobs.RANDOM)]
 
 
 def higher_order(cfg, stage, store_url, reps, first, indices, executor, progress) -> dict[str, Any]:
@@ -292,10 +298,6 @@ def higher_order(cfg, stage, store_url, reps, first, indices, executor, progress
     return {"store": url, "candidates": candidates, "trained": [a[1] for a in job_args]}
 
 
-def _done(stage: Stage, name: str) -> Path:
-    return stage.path.parent / name / "_done.json"
-
-
 def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[str, Any]:
     first_url = read_json(first.path / "_done.json")["store"]
     beam_info = read_json(beam.path / "_done.json")
@@ -305,9 +307,7 @@ def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[
         if t in beam_info["trained"]:
             losses[t] |= jobs.read_losses(beam_info["store"], t)
     table = ahp.affinity_table(losses)
-    gain = (
-        ahp.win_rates(losses, "pixels") if all(f"pixels__{t}" in losses[t] for t in losses) else {}
-    )
+    gain = ahp.win_rates(losses, "pixels")  # every target has its first-order pixels baseline
     with_self = {t: v for t, v in losses.items() if f"self__{t}" in v}
     quality = ahp.win_rates(with_self, "self")
     # "Before AHP": each transfer's mean test loss relative to training from scratch.
@@ -315,14 +315,13 @@ def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[
         k: float(np.nanmean(v) / np.nanmean(losses[t][f"pixels__{t}"]))
         for t in losses
         for k, v in losses[t].items()
-        if f"pixels__{t}" in losses[t]
     }
     write_json(stage.path / "affinities.json", table.affinities)
     write_json(stage.path / "wins_vs_pixels.json", gain)
     write_json(stage.path / "wins_vs_task.json", quality)
     write_json(stage.path / "loss_vs_pixels.json", before)
     write_json(stage.path / "consistency_ratio.json", table.consistency_ratio)
-    with open(stage.path / "affinities.csv", "w") as f:
+    with atomic_path(stage.path / "affinities.csv") as tmp, open(tmp, "w") as f:
         f.write("target,key,order,affinity,gain,quality\n")
         for row in table.rows():
             key = row["key"]
@@ -333,7 +332,7 @@ def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[
     return {"competitors": len(table.affinities)}
 
 
-def evaluate(cfg: RunConfig, stage: Stage, aff: Stage) -> dict[str, Any]:
+def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[str, Any]:
     affinity = read_json(aff.path / "affinities.json")
     gain = read_json(aff.path / "wins_vs_pixels.json")
     quality = read_json(aff.path / "wins_vs_task.json")
@@ -363,25 +362,20 @@ def evaluate(cfg: RunConfig, stage: Stage, aff: Stage) -> dict[str, Any]:
         time_limit=cfg.taxonomy.time_limit,
         before=(b_matrix, b_rows, b_cols, "mean test loss / from-scratch loss"),
     )
-    novel = novel_task(cfg, stage, aff) if cfg.tasks.novel else None
+    novel = novel_task(cfg, stage, aff, first) if cfg.tasks.novel else None
     write_json(stage.path / "sections.json", [s.__dict__ for s in sections])
     return {"novel": novel, "mixed": summary["tree"]["mixed"]}
 
 
-def novel_task(cfg: RunConfig, stage: Stage, aff: Stage) -> dict[str, Any]:
+def novel_task(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[str, Any]:
     """The novel-task experiment: `novel` has no network of its own and little data; how do
     readouts from the other tasks' representations compare with training it from scratch?"""
     novel = cfg.tasks.novel
     gain = read_json(aff.path / "wins_vs_pixels.json")
-    first_url = read_json(_done(stage, "readouts"))["store"]
-    losses = jobs.read_losses(first_url, novel)
-    others = {
-        k: v
-        for k, v in losses.items()
-        if k.count("__") == 1 and k.split("__")[0] not in (novel, "self")
-    }
-    table = ahp.affinity_table({novel: others}, exclude=())
-    rates = {k.split("__")[0]: gain[k] for k in others if k in gain and not k.startswith("pixels")}
+    losses = jobs.read_losses(read_json(first.path / "_done.json")["store"], novel)
+    others = single_sources(losses, (novel, "self"))
+    table = ahp.affinity_table({novel: {k: losses[k] for k in others}}, exclude=())
+    rates = {s: gain[k] for k, s in others.items() if k in gain and s != "pixels"}
     plots.bars(
         rates,
         f"Novel task {novel}: readouts from other tasks vs training from scratch",
@@ -419,10 +413,6 @@ def predictions(cfg: RunConfig, stage: Stage, store_url: str, nets: Stage) -> di
 
 
 def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, timings) -> Path:
-    import shutil
-
-    from .report import Section as S
-
     folder.mkdir(parents=True, exist_ok=True)
     for stage in (evaluation, samples):
         for png in stage.path.glob("*.png"):
@@ -433,8 +423,8 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
         shutil.copy2(evaluation.path / name, folder / name)
     info = read_json(data.path / "_done.json")
     done = read_json(evaluation.path / "_done.json")
-    sections = [S(**s) for s in read_json(evaluation.path / "sections.json")]
-    intro = S(
+    sections = [Section(**s) for s in read_json(evaluation.path / "sections.json")]
+    intro = Section(
         "This run",
         paragraphs=[
             f"Dataset: {cfg.dataset.kind}, {cfg.dataset.buildings} buildings at "
@@ -449,7 +439,7 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
         ],
         tables=[(("stage", "seconds"), [(k, round(v, 1)) for k, v in timings.items()])],
     )
-    step1 = S(
+    step1 = Section(
         "Task-specific networks",
         figures=[("samples.png", "Input, ground truth and prediction per task on test images.")],
     )
@@ -459,7 +449,7 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
         best = max(novel["win_rate_vs_scratch"], key=novel["win_rate_vs_scratch"].get)
         rate = novel["win_rate_vs_scratch"][best]
         extra.append(
-            S(
+            Section(
                 "Novel task",
                 verdicts=[
                     (
@@ -477,7 +467,7 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
                 figures=[("novel_task.png", "Win rate of each source's readout against scratch.")],
             )
         )
-    files = S(
+    files = Section(
         "Numbers",
         paragraphs=[
             "affinities.json, wins_vs_pixels.json and wins_vs_task.json use the released "
@@ -495,6 +485,3 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
         "most, and how it compares with random choices.",
         [intro, step1, *sections, *extra, files],
     )
-
-
-__all__ = ["Section", "run_pipeline"]

@@ -77,7 +77,7 @@ def read_task(
     images = form_input(data["rgb"], spec.get("input", "rgb"), index)
     labels = data[task]
     kind = KIND_MAP[spec["kind"]][0]
-    if kind == "pixel_regression" or kind == "vector":
+    if kind in ("pixel_regression", "vector"):
         labels = labels.astype(np.float32)
     mask = data.get(f"{task}_mask")
     if mask is not None:
