@@ -87,6 +87,8 @@ ALONSO_LAMATA = "alonso_lamata2006"
 
 RANDOM_INDEX_NAMES = (*RANDOM_INDEX_TABLES, ALONSO_LAMATA)
 
+_RANDOM_INDICES: dict[tuple[str, int], float] = {}  # (table, n) -> RI, as looked up so far
+
 
 def random_index(n: int, table: str = "saaty1980") -> float:
     """RI(n) from a named published table (see ``RANDOM_INDEX_NAMES``); 0 for n <= 2.
@@ -214,8 +216,10 @@ def consistency_ratio(
 
 
 def _ratio(ci: Any, n: int, table: str | float) -> Any:
-    if isinstance(table, str):
-        ri = random_index(n, table)
+    if type(table) is str:
+        ri = _RANDOM_INDICES.get((table, n))
+        if ri is None:
+            ri = _RANDOM_INDICES[table, n] = random_index(n, table)
     else:
         ri = float(table)
         if not ri > 0:

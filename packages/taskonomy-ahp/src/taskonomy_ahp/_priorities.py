@@ -86,7 +86,7 @@ def _power32(a: np.ndarray) -> tuple[float, np.ndarray] | None:
     b = b.dot(b)
     b = b.dot(b)  # M.T
     w0 = b[0]  # column 0 of M
-    w1 = b.T.dot(w0)  # column 0 of A ** 32
+    w1 = w0.dot(b)  # column 0 of A ** 32
     ones = w0.tolist()
     twos = w1.tolist()
     try:
