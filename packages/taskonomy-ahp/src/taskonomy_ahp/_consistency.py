@@ -216,7 +216,7 @@ def consistency_ratio(
 
 
 def _ratio(ci: Any, n: int, table: str | float) -> Any:
-    if type(table) is str:
+    if isinstance(table, str):
         ri = _RANDOM_INDICES.get((table, n))
         if ri is None:
             ri = _RANDOM_INDICES[table, n] = random_index(n, table)
