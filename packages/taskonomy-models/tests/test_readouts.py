@@ -123,6 +123,15 @@ def test_extraction_writes_into_a_given_array_and_handles_image_pairs(synth):
         extract_representations(net, synth.images(5, k=2), out=np.zeros((5, 8, 4, 4)))
 
 
+def test_a_pair_network_encodes_single_images_as_a_transfer_source(synth):
+    net = build_network(synth.tasks["pose"], "tiny", (32, 32), seed=0)
+    pairs = synth.images(5, k=2)
+    both = extract_representations(net, pairs)
+    first = extract_representations(net, pairs[:, 0])  # single images: (N, C, h, w)
+    assert first.shape == (5, 8, 4, 4)
+    np.testing.assert_array_equal(first, both[:, 0])
+
+
 def test_readout_inputs_are_checked():
     train, test = representations(24), representations(10, seed=1)
     ytr, yte = labels_for(VECTOR, train, 24), labels_for(VECTOR, test, 10)

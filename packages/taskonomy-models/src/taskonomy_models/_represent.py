@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 from tqdm.auto import tqdm
@@ -24,7 +26,9 @@ def extract_representations(
 ) -> ArrayLike:
     """The frozen encoder's codes for ``images`` as float16, (N, C, h, w) or (N, k, C, h, w).
 
-    Written into ``out`` (any array-like of that shape, e.g. a zarr array) when given, so that
+    The encoder sees one image at a time, so a k-image task's network (pose, matching) also
+    encodes single images (N, C, H, W): its codes are then (N, C, h, w), as a transfer source
+    for single-image targets needs. Written into ``out`` (any array-like of that shape, e.g. a zarr array) when given, so that
     Step II never runs an encoder again.
 
     >>> import numpy as np
@@ -36,6 +40,8 @@ def extract_representations(
     ((5, 8, 4, 4), dtype('float16'))
     """
     task = network.task
+    if task.images_per_sample > 1 and len(images.shape) == 4:
+        task = replace(task, images_per_sample=1)  # single images through the same encoder
     image_geometry(task, images)
     n = images.shape[0]
     k = task.images_per_sample
