@@ -8,9 +8,10 @@ from taskonomy_tools import config
 
 
 def test_profiles_differ_where_they_should() -> None:
-    demo, tiny = config.profile("demo"), config.profile("tiny")
-    assert tiny.dataset.buildings < demo.dataset.buildings
-    assert set(tiny.tasks.targets) <= set(demo.tasks.targets)
+    demo, tiny, full = config.profile("demo"), config.profile("tiny"), config.profile("full")
+    assert tiny.dataset.buildings < demo.dataset.buildings < full.dataset.buildings
+    assert set(tiny.tasks.targets) <= set(full.tasks.targets)
+    assert set(demo.tasks.targets) < set(full.tasks.targets) and len(full.tasks.targets) == 22
     with pytest.raises(ValueError, match="unknown profile"):
         config.profile("huge")
 
@@ -42,3 +43,25 @@ def test_bad_configuration_is_named(tmp_path: Path, text: str, message: str) -> 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not exist"):
         config.load(tmp_path / "nope.toml")
+
+
+def test_every_profile_passes_the_pipeline_checks() -> None:
+    from taskonomy_tools.pipeline import check
+
+    for name in config.PROFILES:
+        check(config.profile(name))
+
+
+@pytest.mark.parametrize(
+    ("tasks", "message"),
+    [
+        ({"sources": ["jigsaw", "rgb2depth"]}, "tiles of one view"),
+        ({"sources": ["rgb2depth"], "targets": ["edge2d"]}, "no target is also a source"),
+        ({"targets": ["rgb2dpth"]}, "unknown task 'rgb2dpth'"),
+    ],
+)
+def test_impossible_task_lists_are_refused_before_any_work(tasks, message) -> None:
+    from taskonomy_tools.pipeline import check
+
+    with pytest.raises(ValueError, match=message):
+        check(config.build({"tasks": tasks}, config.profile("tiny")))

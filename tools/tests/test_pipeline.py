@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from taskonomy_data import open_store
 from taskonomy_tools import config
+from taskonomy_tools.jobs import read_losses
 from taskonomy_tools.pipeline import run_pipeline
+from taskonomy_tools.taskdata import covered_tuples, subset
 
 TINY = config.profile("tiny")
 FINAL = (
@@ -71,6 +74,24 @@ def test_affinities_are_a_distribution_per_target(serial_run):
     assert all(math.isclose(total, 1.0, rel_tol=1e-9) for total in by_target.values())
     # higher-order readouts from the beam took part in the tournaments
     assert any(key.count("__") == 2 for key in affinities)
+
+
+def test_multi_view_tasks_are_trained_and_solved_on_their_view_tuples(serial_run):
+    store = open_store(str(serial_run / "dataset" / "store.zarr"))
+    test_views = subset(store.samples("test"), TINY.transfer.test_samples)
+    for target in ("fix_pose", "point_match"):
+        losses = read_losses(str(serial_run / "readouts" / "losses.zarr"), target)
+        tuples = covered_tuples(store, "test", target, test_views, TINY.transfer.test_samples)
+        assert all(len(v) == len(tuples) for v in losses.values())  # one loss per view tuple
+        assert f"pixels__{target}" in losses and "rgb2depth__" + target in losses
+    # fix_pose has a network of its own: a 'self' competitor, and a source for other targets
+    assert "self__fix_pose" in read_losses(str(serial_run / "readouts" / "losses.zarr"), "fix_pose")
+    assert "fix_pose__rgb2depth" in read_losses(
+        str(serial_run / "readouts" / "losses.zarr"), "rgb2depth"
+    )
+    # point_match has none: its Quality is undefined, and the report says so
+    html = (serial_run / "report" / "index.html").read_text()
+    assert "point_match have none" in html
 
 
 def test_a_rerun_skips_every_stage(serial_run):

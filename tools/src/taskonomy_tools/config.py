@@ -37,6 +37,19 @@ DEMO_TASKS = (
     "vanishing_point",
     "room_layout",
 )
+# Taskonomy's 22 targets: the demo's and the rest, multi-view ones included.
+FULL_TARGETS = (
+    *DEMO_TASKS,
+    "rgb2mist",
+    "segment2d",
+    "segment25d",
+    "fix_pose",
+    "non_fixated_pose",
+    "ego_motion",
+    "point_match",
+)
+# Plus the source-only tasks; jigsaw is left out until the pipeline forms its tiles.
+FULL_SOURCES = (*FULL_TARGETS, "colorization", "impainting_whole")
 
 
 @dataclass(frozen=True)
@@ -131,8 +144,23 @@ PROFILES: dict[str, dict[str, Any]] = {
     "tiny": {
         "dataset": {"buildings": 6, "resolution": 32},
         "tasks": {
-            "sources": ("rgb2depth", "rgb2sfnorm", "edge2d", "autoencoder", "class_places"),
-            "targets": ("rgb2depth", "rgb2sfnorm", "edge2d", "autoencoder", "class_places"),
+            "sources": (
+                "rgb2depth",
+                "rgb2sfnorm",
+                "edge2d",
+                "autoencoder",
+                "class_places",
+                "fix_pose",
+            ),
+            "targets": (
+                "rgb2depth",
+                "rgb2sfnorm",
+                "edge2d",
+                "autoencoder",
+                "class_places",
+                "fix_pose",
+                "point_match",
+            ),
             "novel": "rgb2sfnorm",
         },
         "train": {"epochs": 2, "max_train_samples": 256, "threads": 1},
@@ -149,6 +177,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
     "full": {
         "dataset": {"buildings": 200, "resolution": 128},
+        "tasks": {"sources": FULL_SOURCES, "targets": FULL_TARGETS},
         "train": {"encoder": "resnet50", "epochs": 30, "batch_size": 32, "lr": 1e-4},
         "transfer": {"transfer_samples": 16000, "epochs": 30},
         "compute": {"scheduler": "local", "gpus_per_worker": 1},

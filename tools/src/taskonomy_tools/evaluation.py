@@ -85,8 +85,12 @@ def run_sweep(
     quality: Mapping[str, float],
     targets: Sequence[str],
     time_limit: float | None = None,
+    quality_targets: Sequence[str] | None = None,
 ) -> list[SweepRow]:
-    """Solve every (budget, order) with one reused model and score the chosen transfers."""
+    """Solve every (budget, order) with one reused model and score the chosen transfers: Gain
+    over `targets`, Quality over `quality_targets` (default: the same; only targets with a
+    network of their own have a Quality)."""
+    quality_targets = targets if quality_targets is None else quality_targets
     solutions = bip.sweep(
         problem, budgets=list(budgets), max_orders=list(orders), time_limit=time_limit
     )
@@ -100,7 +104,7 @@ def run_sweep(
                 status=solution.status,
                 objective=float(solution.objective) if feasible else float("nan"),
                 gain=score_choices(solution.choices, gain, targets) if feasible else float("nan"),
-                quality=score_choices(solution.choices, quality, targets)
+                quality=score_choices(solution.choices, quality, quality_targets)
                 if feasible
                 else float("nan"),
                 roots=tuple(solution.roots),
@@ -171,14 +175,19 @@ def evaluation_sections(
     seed: int,
     time_limit: float | None,
     before: tuple[np.ndarray, list[str], list[str], str] | None = None,
+    quality_targets: Sequence[str] | None = None,
 ) -> tuple[list[Section], dict]:
-    """Compute every evaluation, write figures/CSV/JSON under `out`, return report sections."""
+    """Compute every evaluation, write figures/CSV/JSON under `out`, return report sections.
+
+    Quality is scored over `quality_targets` (default: `targets`), those with a network of
+    their own."""
     n = len({*problem_roots_candidates(problem)})
     budgets = list(range(1, n + 1))
-    rows = run_sweep(bip, problem, budgets, orders, gain, quality, targets, time_limit)
+    scored = list(targets if quality_targets is None else quality_targets)
+    rows = run_sweep(bip, problem, budgets, orders, gain, quality, targets, time_limit, scored)
     write_sweep_csv(out / "taxonomy_sweep.csv", rows)
     top_order = max(orders)
-    bands = significance(bip, problem, budgets, top_order, quality, targets, random_samples, seed)
+    bands = significance(bip, problem, budgets, top_order, quality, scored, random_samples, seed)
     by = {(r.budget, r.max_order): r for r in rows}
 
     sections = []
@@ -314,6 +323,12 @@ def evaluation_sections(
                 "trained from scratch on the same little data (> 0.5: transfer helped). Quality: "
                 "fraction on which it beats the fully supervised network (0.5: as good). Targets "
                 "that are roots count with their own network."
+                + (
+                    f" Quality is averaged over the {len(scored)} targets that have a network of "
+                    f"their own; {', '.join(t for t in targets if t not in scored)} have none."
+                    if len(scored) < len(targets)
+                    else ""
+                )
             ],
             figures=curve_figs,
             tables=[(("budget", "max order", "status", "gain", "quality", "roots"), table)],

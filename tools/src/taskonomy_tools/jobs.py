@@ -20,7 +20,7 @@ import zarr
 import taskonomy_models as tm
 from taskonomy_data import open_store
 
-from .taskdata import model_task, read_rgb, read_task, with_ground_truth
+from .taskdata import gather_codes, model_task, read_rgb, read_task, tuple_views, with_ground_truth
 
 RANDOM = "random"
 
@@ -124,10 +124,15 @@ def readout_job(
     out_url: str,
     baselines: bool = False,
     network_path: str | None = None,
+    represented: dict[str, list[int]] | None = None,
 ) -> dict[str, Any]:
     """Step II for one target: every readout in `competitors`, plus the `pixels` baseline when
     `baselines` and the `self` losses of the target's own network when `network_path` is given;
-    per-sample test losses into Zarr."""
+    per-sample test losses into Zarr.
+
+    For a multi-view target the indices are its tuples, and `represented` gives the views whose
+    codes the representation store holds (`{"transfer": [...], "test": [...]}`): each tuple's
+    codes are gathered from them."""
     group = zarr.open_group(out_url, mode="r+").require_group(target)
     if _complete(group):
         return {"target": target, "skipped": True}
@@ -142,15 +147,24 @@ def readout_job(
         *read_task(store, "test", target, test_index)
     )
     sources = sorted({s for c in competitors for s in c})
-    train_reps = load_representations(reps_url, sources, "transfer")
-    test_reps = load_representations(reps_url, sources, "test")
+    reps = {}
+    for name, split, index, keep in (
+        ("transfer", "val", transfer_index, keep_train),
+        ("test", "test", test_index, keep_test),
+    ):
+        codes = load_representations(reps_url, sources, name)
+        if spec["images_per_sample"] > 1:
+            views = tuple_views(store, split, target, index)[keep]
+            reps[name] = {s: gather_codes(r, views, represented[name]) for s, r in codes.items()}
+        else:
+            reps[name] = {s: r[keep] for s, r in codes.items()}
     config = train_config(transfer, task_seed(seed, target))
     result = tm.train_readouts(
         spec,
         [tuple(c) for c in competitors],
-        {s: r[keep_train] for s, r in train_reps.items()},
+        reps["transfer"],
         y_train,
-        {s: r[keep_test] for s, r in test_reps.items()},
+        reps["test"],
         y_test,
         m_train,
         m_test,

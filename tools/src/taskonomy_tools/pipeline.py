@@ -28,7 +28,7 @@ from .evaluation import evaluation_sections
 from .executor import Executor
 from .report import Section, write_report
 from .rundir import RunDir, Stage, atomic_path, read_json, write_json
-from .taskdata import model_task, read_task, subset, with_ground_truth
+from .taskdata import covered_tuples, model_task, read_task, subset, with_ground_truth
 
 # Relative cost of one job of each stage, for the overall progress bar and its time estimate.
 WEIGHTS = {"dataset": 10, "networks": 5, "representations": 1, "readouts": 8, "beam": 16}
@@ -156,6 +156,11 @@ def check(cfg: RunConfig) -> None:
                 f"unknown task {name!r} in [tasks]; see `taskonomy-data info`"
             ) from None
         model_task(spec.to_dict())
+    if not sources & targets:
+        raise ValueError(
+            "no target is also a source: Quality compares transfers with a target's own "
+            "network, so name at least one task in both [tasks] sources and targets"
+        )
     if cfg.tasks.novel and cfg.tasks.novel not in targets:
         raise ValueError(f"[tasks] novel = {cfg.tasks.novel!r} must be one of the targets")
     if cfg.transfer.max_order < 1:
@@ -210,23 +215,53 @@ def _has_task(store, task: str) -> bool:
     return True
 
 
-def split_indices(cfg: RunConfig, store_url: str) -> dict[str, list[int]]:
+def split_indices(cfg: RunConfig, store_url: str) -> dict[str, Any]:
+    """The views each step uses: `train` (of the train split), `transfer` (of val) and `test`;
+    and under `tuples`, per multi-view task, its samples (tuples of views) of each: the transfer
+    and test tuples are those whose views all have representations."""
     store = open_store(store_url)
-    return {
+    views = {
         "train": subset(store.samples("train"), cfg.train.max_train_samples).tolist(),
         "transfer": subset(store.samples("val"), cfg.transfer.transfer_samples).tolist(),
         "test": subset(store.samples("test"), cfg.transfer.test_samples).tolist(),
     }
+    tuples = {}
+    for task in sorted({*cfg.tasks.sources, *cfg.tasks.targets}):
+        if store.spec(task).multiview:
+            chosen = {
+                "train": subset(store.pair_count("train", task), cfg.train.max_train_samples),
+                "transfer": covered_tuples(
+                    store, "val", task, views["transfer"], cfg.transfer.transfer_samples
+                ),
+                "test": covered_tuples(
+                    store, "test", task, views["test"], cfg.transfer.test_samples
+                ),
+            }
+            tuples[task] = {step: index.tolist() for step, index in chosen.items()}
+    return views | {"tuples": tuples}
 
 
-def indices_digest(indices: dict[str, list[int]]) -> dict[str, Any]:
-    return {k: [len(v), v[:3], v[-3:]] for k, v in indices.items()}
+def sample_index(indices: dict[str, Any], task: str, step: str) -> list[int]:
+    """The samples of `task` that `step` ("train", "transfer", "test") uses."""
+    return indices["tuples"].get(task, indices)[step]
+
+
+def indices_digest(indices: dict[str, Any]) -> dict[str, Any]:
+    views = {k: v for k, v in indices.items() if k != "tuples"}
+    return {k: [len(v), v[:3], v[-3:]] for k, v in views.items()}
 
 
 def train_networks(cfg, stage, store_url, indices, executor, progress) -> dict[str, Any]:
     train = cfg.section("train")
     job_args = [
-        (store_url, t, indices["train"], train, cfg.seed, str(stage.path / f"{t}.pt"))
+        (
+            store_url,
+            t,
+            sample_index(indices, t, "train"),
+            train,
+            cfg.seed,
+            str(stage.path / f"{t}.pt"),
+        )
         for t in cfg.tasks.sources
     ]
     done = progress.job_done("networks")
@@ -258,11 +293,20 @@ def first_order(cfg, stage, store_url, nets, reps, indices, executor, progress) 
     for t in cfg.tasks.targets:
         competitors = [(s,) for s in cfg.tasks.sources] + [(jobs.RANDOM,)]
         network = str(nets.path / f"{t}.pt") if t in cfg.tasks.sources else None
-        args = (store_url, t, competitors, reps_url, indices["transfer"], indices["test"])
-        job_args.append((*args, transfer, cfg.seed, url, True, network))
+        args = (store_url, t, competitors, reps_url, *readout_indices(indices, t))
+        job_args.append((*args, transfer, cfg.seed, url, True, network, represented(indices)))
     done = progress.job_done("readouts")
     executor.map(jobs.readout_job, job_args, "first-order readouts", on_done=done)
     return {"store": url, "transfer": transfer}
+
+
+def readout_indices(indices: dict[str, Any], target: str) -> tuple[list[int], list[int]]:
+    return sample_index(indices, target, "transfer"), sample_index(indices, target, "test")
+
+
+def represented(indices: dict[str, Any]) -> dict[str, list[int]]:
+    """The views that the representation store holds codes of, per split name."""
+    return {"transfer": indices["transfer"], "test": indices["test"]}
 
 
 def single_sources(losses: dict[str, np.ndarray], leave_out: tuple[str, ...]) -> dict[str, str]:
@@ -291,8 +335,10 @@ def higher_order(cfg, stage, store_url, reps, first, indices, executor, progress
         sets = tm.beam_candidates(ranking, beam) if beam else []
         candidates[t] = [list(c) for c in sets]
         if sets:
-            args = (store_url, t, sets, reps_url, indices["transfer"], indices["test"])
-            job_args.append((*args, first_info["transfer"], cfg.seed, url))
+            args = (store_url, t, sets, reps_url, *readout_indices(indices, t))
+            job_args.append(
+                (*args, first_info["transfer"], cfg.seed, url, False, None, represented(indices))
+            )
     done = progress.job_done("beam")
     executor.map(jobs.readout_job, job_args, "higher-order readouts", on_done=done)
     return {"store": url, "candidates": candidates, "trained": [a[1] for a in job_args]}
@@ -353,6 +399,7 @@ def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[str
         gain=gain,
         quality=quality,
         targets=list(targets),
+        quality_targets=[t for t in targets if t in sources],
         out=stage.path,
         orders=orders,
         curve_orders=sorted({orders[0], orders[-1]}),
@@ -396,13 +443,17 @@ def novel_task(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[s
 def predictions(cfg: RunConfig, stage: Stage, store_url: str, nets: Stage) -> dict[str, Any]:
     """Each task network on three test images, beside the input and the ground truth."""
     store = open_store(store_url)
-    index = subset(store.samples("test"), 24)
     rows = []
     for task in cfg.tasks.sources:
         network = tm.load_network(nets.path / f"{task}.pt")
+        multiview = store.spec(task).multiview
+        count = store.pair_count("test", task) if multiview else store.samples("test")
+        index = subset(count, 24)
         images, labels, _, _ = with_ground_truth(*read_task(store, "test", task, index))
         images, labels = images[:3], labels[:3]  # the first three with ground truth
         predicted = np.asarray(tm.predict(network, images))
+        if multiview:  # the views of a sample side by side
+            images = [np.concatenate(list(views), axis=-1) for views in images]
         kind = model_task(store.spec(task).to_dict())["kind"]
         rows.append((task, kind, list(zip(images, labels, predicted, strict=True))))
     plots.sample_grid(rows, "Task-specific networks on test images", stage.path / "samples.png")

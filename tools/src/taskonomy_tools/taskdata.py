@@ -30,10 +30,11 @@ NOISE_SIGMA = 0.1  # denoising input: RGB plus Gaussian noise of this standard d
 
 def model_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The trainer's task description for a registry spec (its `to_dict()`)."""
-    if int(spec.get("images", 1)) != 1:
+    images = int(spec.get("images", 1))
+    if images > 1 and spec.get("input", "rgb") != "rgb":
         raise ValueError(
-            f"task {spec['name']!r} needs {spec['images']} images per sample; the pipeline "
-            "handles single-view tasks only so far - leave it out of [tasks]"
+            f"task {spec['name']!r} is made of {images} tiles of one view; the pipeline does not "
+            "form tiles yet - leave it out of [tasks]"
         )
     kind, loss = KIND_MAP[spec["kind"]]
     return {
@@ -41,6 +42,7 @@ def model_task(spec: Mapping[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "channels": int(spec["channels"]),
         "loss": loss or ("l2" if spec["loss"] == "l2" else "l1"),
+        "images_per_sample": images,
     }
 
 
@@ -70,16 +72,24 @@ def form_input(rgb: np.ndarray, how: str, index: np.ndarray) -> np.ndarray:
 def read_task(
     store, split: str, task: str, index: Sequence[int] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(network input, label, mask) of `task` for the given view indices of a split."""
+    """(network input, label, mask) of `task` for the given sample indices of a split.
+
+    A sample is a view, or for a multi-view task (poses, point matching) a tuple of k views:
+    its input is then (n, k, 3, H, W).
+    """
     index = np.asarray(index)
-    spec = store.spec(task).to_dict()
-    data = store.read(split, ["rgb", task], index)
-    images = form_input(data["rgb"], spec.get("input", "rgb"), index)
-    labels = data[task]
-    kind = KIND_MAP[spec["kind"]][0]
-    if kind in ("pixel_regression", "vector"):
+    spec = store.spec(task)
+    if spec.multiview:
+        data = store.read_pairs(split, task, index)
+        views = np.asarray(data["views"])
+        images = read_views(store, split, views)
+    else:
+        data = store.read(split, ["rgb", task], index)
+        images = form_input(data["rgb"], spec.input, index)
+    labels = data[spec.name]
+    if KIND_MAP[spec.kind][0] in ("pixel_regression", "vector"):
         labels = labels.astype(np.float32)
-    mask = data.get(f"{task}_mask")
+    mask = data.get(f"{spec.name}_mask")
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
         if mask.all():
@@ -102,6 +112,41 @@ def with_ground_truth(
 
 def read_rgb(store, split: str, index: Sequence[int] | np.ndarray) -> np.ndarray:
     return store.read(split, ["rgb"], np.asarray(index))["rgb"]
+
+
+def read_views(store, split: str, views: np.ndarray) -> np.ndarray:
+    """RGB of an (n, k) array of view indices as (n, k, 3, H, W), each view read once."""
+    unique, inverse = np.unique(views, return_inverse=True)
+    return read_rgb(store, split, unique)[inverse.reshape(views.shape)]
+
+
+def tuple_views(store, split: str, task: str, index: Sequence[int] | np.ndarray) -> np.ndarray:
+    """The (n, k) view indices of a multi-view task's samples."""
+    return np.asarray(store.read_pairs(split, task, np.asarray(index))["views"])
+
+
+def covered_tuples(store, split: str, task: str, views: Sequence[int], wanted: int) -> np.ndarray:
+    """The samples of multi-view `task` in `split` whose views are all among `views` (those with
+    representations), spread evenly to at most `wanted` (all when 0)."""
+    all_views = np.asarray(store.read_pairs(split, task, slice(None))["views"])
+    eligible = np.flatnonzero(np.isin(all_views, np.asarray(views)).all(axis=1))
+    if not len(eligible):
+        raise ValueError(
+            f"no {task} sample of the {split!r} split has all its views among the chosen "
+            "ones; raise transfer_samples / test_samples (0 = all) or add buildings"
+        )
+    return eligible[subset(len(eligible), wanted)]
+
+
+def gather_codes(codes: np.ndarray, views: np.ndarray, represented: Sequence[int]) -> np.ndarray:
+    """Per-view codes (N, C, h, w) of the `represented` views (sorted) as (n, k, C, h, w) for an
+    (n, k) array of view indices.
+
+    >>> gather_codes(np.arange(3)[:, None, None, None] * 1.0, np.array([[5, 9]]), [2, 5, 9]).ravel()
+    array([1., 2.])
+    """
+    rows = np.searchsorted(np.asarray(represented), views)
+    return codes[rows]
 
 
 def subset(n_available: int, wanted: int) -> np.ndarray:

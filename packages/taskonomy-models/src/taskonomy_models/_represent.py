@@ -28,8 +28,8 @@ def extract_representations(
 
     The encoder sees one image at a time, so a k-image task's network (pose, matching) also
     encodes single images (N, C, H, W): its codes are then (N, C, h, w), as a transfer source
-    for single-image targets needs. Written into ``out`` (any array-like of that shape, e.g. a zarr array) when given, so that
-    Step II never runs an encoder again.
+    for single-image targets needs. Written into ``out`` (any array-like of that shape, e.g. a
+    zarr array) when given, so that Step II never runs an encoder again.
 
     >>> import numpy as np
     >>> from taskonomy_models import build_network
