@@ -55,7 +55,7 @@ def test_every_profile_passes_the_pipeline_checks() -> None:
 @pytest.mark.parametrize(
     ("tasks", "message"),
     [
-        ({"sources": ["jigsaw", "rgb2depth"]}, "tiles of one view"),
+        ({"targets": ["jigsaw", "rgb2depth"]}, "jigsaw can only be a source"),
         ({"sources": ["rgb2depth"], "targets": ["edge2d"]}, "no target is also a source"),
         ({"targets": ["rgb2dpth"]}, "unknown task 'rgb2dpth'"),
     ],

@@ -132,6 +132,13 @@ def test_a_pair_network_encodes_single_images_as_a_transfer_source(synth):
     np.testing.assert_array_equal(first, both[:, 0])
 
 
+def test_a_network_trained_on_small_tiles_encodes_whole_views(synth):
+    net = build_network(synth.tasks["vector"], "tiny", (16, 16), seed=0)
+    assert extract_representations(net, synth.images(3, px=32)).shape == (3, 8, 4, 4)
+    with pytest.raises(ValueError, match="multiple of the encoder's stride 8"):
+        extract_representations(net, synth.images(3, px=36))
+
+
 def test_readout_inputs_are_checked():
     train, test = representations(24), representations(10, seed=1)
     ytr, yte = labels_for(VECTOR, train, 24), labels_for(VECTOR, test, 10)

@@ -48,8 +48,8 @@ FULL_TARGETS = (
     "ego_motion",
     "point_match",
 )
-# Plus the source-only tasks; jigsaw is left out until the pipeline forms its tiles.
-FULL_SOURCES = (*FULL_TARGETS, "colorization", "impainting_whole")
+# Plus the source-only tasks: Taskonomy's 25 trained sources (with `random`, 26).
+FULL_SOURCES = (*FULL_TARGETS, "colorization", "impainting_whole", "jigsaw")
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                 "autoencoder",
                 "class_places",
                 "fix_pose",
+                "jigsaw",
             ),
             "targets": (
                 "rgb2depth",

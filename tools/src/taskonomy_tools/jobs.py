@@ -41,6 +41,13 @@ def train_config(settings: dict[str, Any], seed: int, **changes: Any) -> tm.Trai
     )
 
 
+def encoder_stride(encoder: str) -> int:
+    """Image size / code size of a named encoder (jigsaw tiles are cut to a multiple of it)."""
+    if encoder not in tm.ENCODERS:
+        raise ValueError(f"unknown encoder {encoder!r}; use one of {sorted(tm.ENCODERS)}")
+    return tm.ENCODERS[encoder].stride
+
+
 def task_seed(seed: int, name: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(name.encode())) % 2**31
 
@@ -65,7 +72,10 @@ def train_network_job(
         return {"task": task, "skipped": True}
     start = time.perf_counter()
     store = open_store(store_url)
-    images, labels, mask, _ = with_ground_truth(*read_task(store, "train", task, index))
+    stride = encoder_stride(train["encoder"])
+    images, labels, mask, _ = with_ground_truth(
+        *read_task(store, "train", task, index, stride=stride)
+    )
     spec = model_task(store.spec(task).to_dict())
     config = train_config(train, task_seed(seed, task))
     workdir = path.with_suffix("")  # checkpoints while training, so a killed job resumes

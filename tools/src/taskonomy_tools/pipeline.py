@@ -156,6 +156,13 @@ def check(cfg: RunConfig) -> None:
                 f"unknown task {name!r} in [tasks]; see `taskonomy-data info`"
             ) from None
         model_task(spec.to_dict())
+    tiled = sorted(t for t in targets if get_task(t).input == "jigsaw_tiles")
+    if tiled:
+        raise ValueError(
+            f"{tiled[0]} can only be a source (as in Taskonomy): its samples are tiles of a "
+            "view, which the other tasks' representations do not cover - remove it from "
+            "[tasks] targets"
+        )
     if not sources & targets:
         raise ValueError(
             "no target is also a source: Quality compares transfers with a target's own "
@@ -449,11 +456,13 @@ def predictions(cfg: RunConfig, stage: Stage, store_url: str, nets: Stage) -> di
         multiview = store.spec(task).multiview
         count = store.pair_count("test", task) if multiview else store.samples("test")
         index = subset(count, 24)
-        images, labels, _, _ = with_ground_truth(*read_task(store, "test", task, index))
+        stride = jobs.encoder_stride(cfg.train.encoder)
+        sample = read_task(store, "test", task, index, stride=stride)
+        images, labels, _, _ = with_ground_truth(*sample)
         images, labels = images[:3], labels[:3]  # the first three with ground truth
         predicted = np.asarray(tm.predict(network, images))
-        if multiview:  # the views of a sample side by side
-            images = [np.concatenate(list(views), axis=-1) for views in images]
+        if images.ndim == 5:  # views or tiles of a sample as one picture
+            images = [plots.montage(views) for views in images]
         kind = model_task(store.spec(task).to_dict())["kind"]
         rows.append((task, kind, list(zip(images, labels, predicted, strict=True))))
     plots.sample_grid(rows, "Task-specific networks on test images", stage.path / "samples.png")

@@ -168,6 +168,23 @@ def _panel(ax: plt.Axes, kind: str, value: np.ndarray) -> None:
     ax.imshow(value[0], cmap="gray" if value.shape[0] == 1 else "coolwarm")
 
 
+def montage(images: np.ndarray) -> np.ndarray:
+    """k images (k, C, H, W) as one (C, rows * H, cols * W): 3 x 3 for jigsaw's nine tiles, else
+    side by side, with a 1-pixel white gap.
+
+    >>> montage(np.zeros((9, 3, 4, 4))).shape
+    (3, 14, 14)
+    """
+    k, c, h, w = images.shape
+    cols = 3 if k == 9 else k
+    rows = -(-k // cols)
+    out = np.ones((c, rows * (h + 1) - 1, cols * (w + 1) - 1), dtype=images.dtype)
+    for i, image in enumerate(images):
+        r, q = divmod(i, cols)
+        out[:, r * (h + 1) : r * (h + 1) + h, q * (w + 1) : q * (w + 1) + w] = image
+    return out
+
+
 def sample_grid(
     rows: Sequence[tuple[str, str, Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]]],
     title: str,
@@ -186,9 +203,15 @@ def sample_grid(
         layout="constrained",
     )
     for r, (name, kind, triples) in enumerate(rows):
-        if kind == "classes" and np.asarray(triples[0][1]).ndim == 1:
-            # Many classes: show the dozen that the shown samples' ground truth weighs most.
-            shown = np.argsort(-np.sum([t[1] for t in triples], axis=0))[:12]
+        if kind == "classes":
+            # A class index as one-hot; many classes: show the dozen that the shown samples'
+            # ground truth weighs most, then those predicted most.
+            triples = [
+                (rgb, np.eye(len(pred))[int(truth)] if np.ndim(truth) == 0 else truth, pred)
+                for rgb, truth, pred in triples
+            ]
+            weight = np.sum([t[1] for t in triples], axis=0) * 1e3
+            shown = np.sort(np.argsort(-(weight + np.sum([t[2] for t in triples], axis=0)))[:12])
             triples = [(rgb, truth[shown], pred[shown]) for rgb, truth, pred in triples]
         for s, (rgb, truth, prediction) in enumerate(triples):
             _panel(axes[r, 3 * s], "pixel_regression", rgb)

@@ -9,10 +9,13 @@ trainer's task description and reads training-ready inputs, labels and masks fro
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from taskonomy_data.synth import jigsaw_permutations
 
 # registry kind -> (trainer kind, trainer loss); None keeps the registry's loss
 KIND_MAP: dict[str, tuple[str, str | None]] = {
@@ -31,11 +34,6 @@ NOISE_SIGMA = 0.1  # denoising input: RGB plus Gaussian noise of this standard d
 def model_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The trainer's task description for a registry spec (its `to_dict()`)."""
     images = int(spec.get("images", 1))
-    if images > 1 and spec.get("input", "rgb") != "rgb":
-        raise ValueError(
-            f"task {spec['name']!r} is made of {images} tiles of one view; the pipeline does not "
-            "form tiles yet - leave it out of [tasks]"
-        )
     kind, loss = KIND_MAP[spec["kind"]]
     return {
         "name": spec["name"],
@@ -70,12 +68,13 @@ def form_input(rgb: np.ndarray, how: str, index: np.ndarray) -> np.ndarray:
 
 
 def read_task(
-    store, split: str, task: str, index: Sequence[int] | np.ndarray
+    store, split: str, task: str, index: Sequence[int] | np.ndarray, stride: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(network input, label, mask) of `task` for the given sample indices of a split.
 
     A sample is a view, or for a multi-view task (poses, point matching) a tuple of k views:
-    its input is then (n, k, 3, H, W).
+    its input is then (n, k, 3, H, W). Jigsaw's input is nine tiles of a view, cut to a
+    multiple of the encoder's `stride` (see :func:`jigsaw_tiles`).
     """
     index = np.asarray(index)
     spec = store.spec(task)
@@ -83,10 +82,16 @@ def read_task(
         data = store.read_pairs(split, task, index)
         views = np.asarray(data["views"])
         images = read_views(store, split, views)
+        labels = data[spec.name]
+    elif spec.input == "jigsaw_tiles":
+        if stride is None:
+            raise ValueError("jigsaw tiles need the encoder's stride")
+        data = store.read(split, ["rgb"], index)
+        images, labels = jigsaw_tiles(data["rgb"], index, stride)
     else:
         data = store.read(split, ["rgb", task], index)
         images = form_input(data["rgb"], spec.input, index)
-    labels = data[spec.name]
+        labels = data[spec.name]
     if KIND_MAP[spec.kind][0] in ("pixel_regression", "vector"):
         labels = labels.astype(np.float32)
     mask = data.get(f"{spec.name}_mask")
@@ -95,6 +100,36 @@ def read_task(
         if mask.all():
             mask = None
     return images, labels, mask
+
+
+def jigsaw_tiles(rgb: np.ndarray, index: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Jigsaw's input and label for views (N, 3, H, W): the 3x3 grid's cells, each cropped at
+    its centre to a multiple of the encoder's `stride`, in the order of one of the 100
+    permutations of the data package (tile j of a sample is cell perm[j] of its view), the
+    permutation drawn per sample index. Returns tiles (N, 9, 3, t, t) and permutations (N,).
+
+    >>> tiles, perm = jigsaw_tiles(np.zeros((2, 3, 32, 32), np.float32), np.arange(2), 8)
+    >>> tiles.shape, perm.shape
+    ((2, 9, 3, 8, 8), (2,))
+    """
+    n, c, height, width = rgb.shape
+    h, w = height // 3, width // 3
+    th, tw = h // stride * stride, w // stride * stride
+    if not (th and tw):
+        raise ValueError(
+            f"views of {height}x{width} px are too small for jigsaw tiles that the encoder "
+            f"(stride {stride}) can read; use at least {3 * stride} px"
+        )
+    cells = rgb[:, :, : 3 * h, : 3 * w].reshape(n, c, 3, h, 3, w).transpose(0, 2, 4, 1, 3, 5)
+    cells = cells.reshape(n, 9, c, h, w)[..., (h - th) // 2 :, (w - tw) // 2 :][..., :th, :tw]
+    permutations = jigsaw_permutations()
+    labels = np.array([_rng(i, "jigsaw").integers(len(permutations)) for i in index], np.int64)
+    tiles = cells[np.arange(n)[:, None], permutations[labels]]
+    return np.ascontiguousarray(tiles, dtype=np.float32), labels
+
+
+def _rng(index: int, purpose: str) -> np.random.Generator:
+    return np.random.default_rng([int(index), zlib.crc32(purpose.encode())])
 
 
 def with_ground_truth(

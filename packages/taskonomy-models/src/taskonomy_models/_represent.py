@@ -28,8 +28,10 @@ def extract_representations(
 
     The encoder sees one image at a time, so a k-image task's network (pose, matching) also
     encodes single images (N, C, H, W): its codes are then (N, C, h, w), as a transfer source
-    for single-image targets needs. Written into ``out`` (any array-like of that shape, e.g. a
-    zarr array) when given, so that Step II never runs an encoder again.
+    for single-image targets needs. The encoder is convolutional: images of another size than
+    the network was trained on (a multiple of its stride) give codes of their size, so a jigsaw
+    network trained on tiles encodes whole views. Written into ``out`` (any array-like of that
+    shape, e.g. a zarr array) when given, so that Step II never runs an encoder again.
 
     >>> import numpy as np
     >>> from taskonomy_models import build_network
@@ -42,10 +44,16 @@ def extract_representations(
     task = network.task
     if task.images_per_sample > 1 and len(images.shape) == 4:
         task = replace(task, images_per_sample=1)  # single images through the same encoder
-    image_geometry(task, images)
+    _, h, w = image_geometry(task, images)
+    stride = network.config.stride
+    if h % stride or w % stride:
+        raise ValueError(
+            f"images of {h}x{w} px are not a multiple of the encoder's stride {stride}; "
+            "crop or resize them"
+        )
     n = images.shape[0]
     k = task.images_per_sample
-    code = (network.config.code_channels, *network.code_size)
+    code = (network.config.code_channels, h // stride, w // stride)
     shape = (n, *code) if k == 1 else (n, k, *code)
     if out is None:
         out = np.empty(shape, np.float16)
