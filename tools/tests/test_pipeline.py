@@ -146,3 +146,32 @@ def test_dask_cluster_gives_the_serial_affinities(serial_run, tmp_path):
     cluster = config.build({"compute": {"scheduler": "local", "workers": 2}}, TINY)
     run_pipeline(cluster, tmp_path / "dask", log=lambda m: None)
     assert _outputs(tmp_path / "dask") == _outputs(serial_run)
+
+
+def test_the_full_dictionary_runs_at_tiny_size(tmp_path):
+    """Taskonomy's 22 targets and 25 trained sources (pairs, triplets, tiles, soft classes,
+    segments) through every stage, at the smallest sizes."""
+    small = config.build(
+        {
+            "dataset": {"buildings": 6, "resolution": 32},
+            "train": {"encoder": "tiny", "epochs": 1, "max_train_samples": 96, "threads": 1},
+            "transfer": {
+                "transfer_samples": 64,
+                "test_samples": 64,
+                "epochs": 1,
+                "beam_pairs": 2,
+                "beam_triples": 0,
+                "beam_quads": 0,
+                "max_order": 2,
+            },
+            "taxonomy": {"orders": [1, 2], "random_taxonomies": 10},
+            "compute": {"scheduler": "serial", "gpus_per_worker": 0},
+        },
+        config.profile("full"),
+    )
+    run_pipeline(small, tmp_path, log=lambda m: None)
+    affinities = json.loads((tmp_path / "affinities" / "affinities.json").read_text())
+    assert {k.rsplit("__", 1)[1] for k in affinities} == set(small.tasks.targets)
+    sources = {s for k in affinities for s in k.split("__")[:-1]}
+    assert sources == {*small.tasks.sources, "random", "self"}
+    assert (tmp_path / "report" / "samples.png").stat().st_size > 1000
