@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__
 
 EPILOG = """examples:
-  taskonomy demo                               # built-in synthetic data, ~8 min on a 2-core CPU
+  taskonomy demo                               # built-in synthetic data, ~9 min on a 2-core CPU
   taskonomy run my-run.toml --out runs/mine    # your own configuration (TOML)
   taskonomy analyze --released ../shared/taskonomy-2018 --out runs/released
   taskonomy serve --affinities ../shared/taskonomy-2018
