@@ -223,3 +223,24 @@ def test_pixel_readouts_ignore_masked_ground_truth(task):
     ytr2[mtr[:, 0]] = 0  # and where valid: the losses move
     moved = train_readouts(task, comps, train, ytr2, test, yte2, mtr, mte, config=CONFIG)
     assert not np.allclose(res.losses, moved.losses)
+
+
+def test_kept_predictions_are_the_outputs_that_the_losses_score():
+    train, test = representations(24), representations(10, seed=1)
+    task = {"name": "t", "kind": "classes", "channels": 3, "loss": "cross_entropy"}
+    y_train = train["a"][:, :3].astype(np.float32).mean((2, 3)).argmax(1)
+    y_test = test["a"][:, :3].astype(np.float32).mean((2, 3)).argmax(1)
+    result = train_readouts(
+        task, [("a",), ("b", "c")], train, y_train, test, y_test, config=CONFIG, keep_predictions=4
+    )
+    assert sorted(result.predictions) == ["a__t", "b__c__t"]
+    for i, name in enumerate(result.names):
+        probabilities = result.predictions[name]
+        assert probabilities.shape == (4, 3)
+        np.testing.assert_allclose(probabilities.sum(1), 1, rtol=1e-5)
+        cross_entropy = -np.log(probabilities[np.arange(4), y_test[:4]])
+        np.testing.assert_allclose(cross_entropy, result.losses[i, :4], rtol=1e-3, atol=1e-5)
+    assert (
+        train_readouts(task, [("a",)], train, y_train, test, y_test, config=CONFIG).predictions
+        == {}
+    )

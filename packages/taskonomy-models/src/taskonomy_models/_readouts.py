@@ -16,7 +16,7 @@ import math
 import os
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -76,10 +76,13 @@ class Readout(nn.Module):
 
 @dataclass(frozen=True)
 class ReadoutResult:
-    """Per-sample test losses of every competitor: ``losses[i]`` belongs to ``names[i]``."""
+    """Per-sample test losses of every competitor: ``losses[i]`` belongs to ``names[i]``; and,
+    when asked for, each competitor's outputs on the first test samples (``predictions[name]``,
+    as :func:`predict` gives them: class probabilities for classes kinds)."""
 
     names: list[str]
     losses: np.ndarray
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, np.ndarray]:
         return dict(zip(self.names, self.losses, strict=True))
@@ -103,6 +106,7 @@ def train_readouts(
     workdir: str | os.PathLike | None = None,
     chunk: int | None = None,
     on_step: Callable[[int, float], None] | None = None,
+    keep_predictions: int = 0,
 ) -> ReadoutResult:
     """Train every readout of ``target`` at once; return per-sample TEST losses.
 
@@ -111,6 +115,7 @@ def train_readouts(
     :func:`extract_representations`, (N, C, h, w) or (N, k, C, h, w) for k images per
     sample). Names follow the released format (``s1__s2__t``). ``chunk`` caps how many readouts
     share one grouped model (memory); ``config.size`` sizes the target decoder.
+    ``keep_predictions`` keeps every readout's outputs on that many first test samples.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
@@ -170,7 +175,7 @@ def train_readouts(
     prepare(models, device, config.channels_last)
 
     def run_models(reps: dict[str, Tensor], index, labels, masks):
-        """Per chunk: (member indices, per-sample losses (g, n), valid (g, n))."""
+        """Per chunk: (member indices, per-sample losses (g, n), valid (g, n), outputs)."""
         y, m = label_tensors(task, index, labels, masks, device)
         batch = {s: r[index].to(device, non_blocking=True).float() for s, r in reps.items()}
         for members, model in zip(chunks, models, strict=True):
@@ -181,11 +186,11 @@ def train_readouts(
             yy = y.unsqueeze(0).expand(g, *y.shape).flatten(0, 1)
             mm = None if m is None else m.unsqueeze(0).expand(g, *m.shape).flatten(0, 1)
             values, weight = per_sample(task, pred.flatten(0, 1), yy, mm)
-            yield members, values.view(g, n), weight.view(g, n) > 0
+            yield members, values.view(g, n), weight.view(g, n) > 0, pred
 
     def step_loss(index: np.ndarray) -> tuple[Tensor, int]:
         total, count = 0.0, 0
-        for _, values, valid in run_models(train, index, train_labels, train_masks):
+        for _, values, valid, _ in run_models(train, index, train_labels, train_masks):
             count = int(valid[0].sum())
             if count == 0:
                 raise ValueError(
@@ -208,12 +213,18 @@ def train_readouts(
         on_step,
     )
     losses = np.empty((len(comps), test_labels.shape[0]))
+    kept: dict[str, np.ndarray] = {}
     with torch.no_grad():
         for start in range(0, test_labels.shape[0], 256):
             index = slice(start, start + 256)
-            for members, values, _ in run_models(test, index, test_labels, test_masks):
+            for members, values, _, pred in run_models(test, index, test_labels, test_masks):
                 losses[members, index] = values.double().cpu().numpy()
-    return ReadoutResult(names, losses)
+                if start == 0 and keep_predictions > 0:
+                    out = pred[:, :keep_predictions].float()
+                    if task.kind in ("classes", "pixel_classes"):
+                        out = out.softmax(2)
+                    kept |= {names[i]: out[g].cpu().numpy() for g, i in enumerate(members)}
+    return ReadoutResult(names, losses, kept)
 
 
 def _load(sources, mapping, n: int, task: TaskSpec, split: str) -> dict[str, Tensor]:
