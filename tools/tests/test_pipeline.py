@@ -59,6 +59,7 @@ def test_every_stage_writes_its_outputs(serial_run):
         "gain_curve.png",
         "significance.png",
         "samples.png",
+        "transfers.png",
         "novel_task.png",
     ):
         assert figure in html

@@ -402,7 +402,12 @@ def evaluation_sections(
     )
 
     summary = {
-        "gain_at_budget": {"budget": middle, "order": top_order, "gain": transferred},
+        "gain_at_budget": {
+            "budget": middle,
+            "order": top_order,
+            "gain": transferred,
+            "choices": dict(chosen.choices) if chosen else {},
+        },
         "sweep": [r.__dict__ for r in rows],
         "significance": {str(b): v for b, v in bands.items()},
         "tree": {"tasks": tree.tasks, "linkage": tree.linkage.tolist(), "mixed": mixed},

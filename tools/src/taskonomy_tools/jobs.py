@@ -23,6 +23,7 @@ from taskonomy_data import open_store
 from .taskdata import gather_codes, model_task, read_rgb, read_task, tuple_views, with_ground_truth
 
 RANDOM = "random"
+PREDICTIONS_KEPT = 3  # test samples on which every readout's outputs are kept for the report
 
 
 def train_config(settings: dict[str, Any], seed: int, **changes: Any) -> tm.TrainConfig:
@@ -179,6 +180,7 @@ def readout_job(
         m_train,
         m_test,
         config=config,
+        keep_predictions=PREDICTIONS_KEPT,
     )
     names, losses = list(result.names), [result.losses]
     if baselines:
@@ -196,9 +198,21 @@ def readout_job(
         "losses", shape=table.shape, dtype=table.dtype, chunks=table.shape, overwrite=True
     )
     array[...] = table
+    shown = np.stack([result.predictions[n] for n in result.names]).astype(np.float16)
+    array = group.create_array(
+        "predictions", shape=shown.shape, dtype=shown.dtype, chunks=shown.shape, overwrite=True
+    )
+    array[...] = shown
     group.attrs["names"] = names
+    group.attrs["predicted"] = list(result.names)
     group.attrs["complete"] = True
     return {"target": target, "readouts": len(names), "seconds": time.perf_counter() - start}
+
+
+def read_predictions(url: str, target: str) -> dict[str, np.ndarray]:
+    """`{readout key: outputs on the target's first test samples}` from a losses store."""
+    group = zarr.open_group(url, mode="r")[target]
+    return dict(zip(group.attrs["predicted"], group["predictions"][...], strict=True))
 
 
 def read_losses(url: str, target: str) -> dict[str, np.ndarray]:

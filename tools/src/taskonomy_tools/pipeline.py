@@ -126,7 +126,10 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
                 lambda s: evaluate(cfg, s, aff, first),
             )
             samples = timed(
-                "predictions", {}, (nets,), lambda s: predictions(cfg, s, store_url, nets)
+                "predictions",
+                {},
+                (nets, evaluation, first, beam),
+                lambda s: predictions(cfg, s, store_url, nets, evaluation, first, beam, indices),
             )
     finally:
         progress.close()
@@ -418,7 +421,7 @@ def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[str
     )
     novel = novel_task(cfg, stage, aff, first) if cfg.tasks.novel else None
     write_json(stage.path / "sections.json", [s.__dict__ for s in sections])
-    return {"novel": novel, "mixed": summary["tree"]["mixed"]}
+    return {"novel": novel, "mixed": summary["tree"]["mixed"], "shown": summary["gain_at_budget"]}
 
 
 def novel_task(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[str, Any]:
@@ -447,8 +450,9 @@ def novel_task(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[s
     return result
 
 
-def predictions(cfg: RunConfig, stage: Stage, store_url: str, nets: Stage) -> dict[str, Any]:
-    """Each task network on three test images, beside the input and the ground truth."""
+def predictions(cfg, stage, store_url, nets, evaluation, first, beam, indices) -> dict[str, Any]:
+    """Each task network, and each transfer that the report's taxonomy chose, on three test
+    images beside the input and the ground truth."""
     store = open_store(store_url)
     rows = []
     for task in cfg.tasks.sources:
@@ -466,7 +470,42 @@ def predictions(cfg: RunConfig, stage: Stage, store_url: str, nets: Stage) -> di
         kind = model_task(store.spec(task).to_dict())["kind"]
         rows.append((task, kind, list(zip(images, labels, predicted, strict=True))))
     plots.sample_grid(rows, "Task-specific networks on test images", stage.path / "samples.png")
-    return {"figure": "samples.png"}
+    shown = read_json(evaluation.path / "_done.json")["shown"]
+    stores = [read_json(s.path / "_done.json")["store"] for s in (first, beam)]
+    rows = []
+    for target, key in sorted(shown["choices"].items()):
+        if key.startswith("self__"):
+            continue  # a root: its own network, shown above
+        predicted = next((p[key] for p in (_kept(u, target) for u in stores) if key in p), None)
+        if predicted is None:
+            continue  # readouts of a run made before outputs were kept
+        index = sample_index(indices, target, "test")
+        stride = jobs.encoder_stride(cfg.train.encoder)
+        sample = read_task(store, "test", target, index, stride=stride)
+        images, labels, _, _ = with_ground_truth(*sample)
+        images, labels = images[: len(predicted)], labels[: len(predicted)]
+        if images.ndim == 5:
+            images = [plots.montage(views) for views in images]
+        kind = model_task(store.spec(target).to_dict())["kind"]
+        name = f"{target}\nfrom {' + '.join(split_key(key)[0])}"
+        rows.append(
+            (name, kind, list(zip(images, labels, predicted.astype(np.float32), strict=True)))
+        )
+    if rows:
+        title = (
+            f"Transfers chosen at budget {shown['budget']}, order <= {shown['order']}, "
+            "on test images"
+        )
+        plots.sample_grid(rows, title, stage.path / "transfers.png")
+    return {"figure": "samples.png", "transfers": len(rows)}
+
+
+def _kept(url: str, target: str) -> dict[str, np.ndarray]:
+    """A losses store's kept readout outputs for `target` (none if it has no readouts there)."""
+    try:
+        return jobs.read_predictions(url, target)
+    except KeyError:
+        return {}
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -499,6 +538,20 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
         ],
         tables=[(("stage", "seconds"), [(k, round(v, 1)) for k, v in timings.items()])],
     )
+    transfers = []
+    if (samples.path / "transfers.png").exists():
+        shown = done["shown"]
+        transfers.append(
+            Section(
+                "What the chosen transfers predict",
+                paragraphs=[
+                    f"The taxonomy at budget {shown['budget']} (order <= {shown['order']}) "
+                    "solves these targets by transfer: each row is the chosen readout from "
+                    "frozen representations, trained on the little transfer data."
+                ],
+                figures=[("transfers.png", "Input, ground truth and the transfer's output.")],
+            )
+        )
     step1 = Section(
         "Task-specific networks",
         figures=[("samples.png", "Input, ground truth and prediction per task on test images.")],
@@ -543,5 +596,5 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
         else "Taskonomy run",
         "Which tasks transfer to which, the taxonomy that supervises the fewest tasks for the "
         "most, and how it compares with random choices.",
-        [intro, step1, *sections, *extra, files],
+        [intro, step1, *sections, *transfers, *extra, files],
     )
