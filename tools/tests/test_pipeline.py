@@ -120,6 +120,25 @@ def test_changing_a_setting_reruns_only_downstream_stages(serial_run, tmp_path):
     )
 
 
+def test_a_run_of_an_older_output_format_redoes_the_changed_stages(
+    serial_run, tmp_path, monkeypatch
+):
+    import shutil
+
+    from taskonomy_tools import pipeline
+
+    copy = tmp_path / "run"
+    shutil.copytree(serial_run, copy)
+    before = {s: (copy / s / "_done.json").stat().st_mtime_ns for s in ("networks", "readouts")}
+    monkeypatch.setitem(pipeline.OUTPUT_VERSIONS, "evaluation", 99)
+    run_pipeline(TINY, copy, log=lambda m: None)
+    after = {s: (copy / s / "_done.json").stat().st_mtime_ns for s in ("networks", "readouts")}
+    assert after == before  # upstream stages kept
+    redone = json.loads((copy / "evaluation" / "_done.json").read_text())["digest"]
+    assert redone != json.loads((serial_run / "evaluation" / "_done.json").read_text())["digest"]
+    assert (copy / "report" / "transfers.png").exists()
+
+
 def _outputs(run: Path) -> dict[str, str]:
     return {name: (run / name).read_text() for name in FINAL}
 

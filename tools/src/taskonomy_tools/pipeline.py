@@ -69,6 +69,11 @@ class Progress:
         self.bar.close()
 
 
+#: Bumped when a stage's outputs change form, so that a run made by an older version redoes
+#: that stage (and, through the digests, what follows) instead of reading outputs it lacks.
+OUTPUT_VERSIONS = {"readouts": 2, "beam": 2, "evaluation": 2}
+
+
 def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.write) -> Path:
     """Run (or resume) every stage under `out`; return the report's path."""
     check(cfg)
@@ -79,6 +84,8 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
     progress = Progress(cfg)
 
     def timed(name: str, settings: Any, upstream: tuple[Stage, ...], body) -> Stage:
+        if name in OUTPUT_VERSIONS:
+            settings = {**settings, "outputs": OUTPUT_VERSIONS[name]}
         start = time.perf_counter()
         stage = run.run_stage(name, settings, upstream, body, log=log)
         timings[name] = time.perf_counter() - start
