@@ -230,16 +230,26 @@ def test_kept_predictions_are_the_outputs_that_the_losses_score():
     task = {"name": "t", "kind": "classes", "channels": 3, "loss": "cross_entropy"}
     y_train = train["a"][:, :3].astype(np.float32).mean((2, 3)).argmax(1)
     y_test = test["a"][:, :3].astype(np.float32).mean((2, 3)).argmax(1)
+    shown = [1, 4, 9]
     result = train_readouts(
-        task, [("a",), ("b", "c")], train, y_train, test, y_test, config=CONFIG, keep_predictions=4
+        task,
+        [("a",), ("b", "c")],
+        train,
+        y_train,
+        test,
+        y_test,
+        config=CONFIG,
+        keep_predictions=shown,
     )
     assert sorted(result.predictions) == ["a__t", "b__c__t"]
     for i, name in enumerate(result.names):
         probabilities = result.predictions[name]
-        assert probabilities.shape == (4, 3)
+        assert probabilities.shape == (3, 3)
         np.testing.assert_allclose(probabilities.sum(1), 1, rtol=1e-5)
-        cross_entropy = -np.log(probabilities[np.arange(4), y_test[:4]])
-        np.testing.assert_allclose(cross_entropy, result.losses[i, :4], rtol=1e-3, atol=1e-5)
+        cross_entropy = -np.log(probabilities[np.arange(3), y_test[shown]])
+        np.testing.assert_allclose(cross_entropy, result.losses[i, shown], rtol=1e-3, atol=1e-5)
+    with pytest.raises(ValueError, match="index the 10 test samples"):
+        train_readouts(task, [("a",)], train, y_train, test, y_test, keep_predictions=[10])
     assert (
         train_readouts(task, [("a",)], train, y_train, test, y_test, config=CONFIG).predictions
         == {}

@@ -20,10 +20,23 @@ import zarr
 import taskonomy_models as tm
 from taskonomy_data import open_store
 
-from .taskdata import gather_codes, model_task, read_rgb, read_task, tuple_views, with_ground_truth
+from .taskdata import (
+    gather_codes,
+    model_task,
+    read_rgb,
+    read_task,
+    subset,
+    tuple_views,
+    with_ground_truth,
+)
 
 RANDOM = "random"
 PREDICTIONS_KEPT = 3  # test samples on which every readout's outputs are kept for the report
+
+
+def shown_samples(n_test: int) -> list[int]:
+    """The test samples (of those with ground truth) whose outputs are kept: spread evenly."""
+    return subset(n_test, PREDICTIONS_KEPT).tolist()
 
 
 def train_config(settings: dict[str, Any], seed: int, **changes: Any) -> tm.TrainConfig:
@@ -180,7 +193,7 @@ def readout_job(
         m_train,
         m_test,
         config=config,
-        keep_predictions=PREDICTIONS_KEPT,
+        keep_predictions=shown_samples(len(y_test)),
     )
     names, losses = list(result.names), [result.losses]
     if baselines:

@@ -490,7 +490,8 @@ def predictions(cfg, stage, store_url, nets, evaluation, first, beam, indices) -
         stride = jobs.encoder_stride(cfg.train.encoder)
         sample = read_task(store, "test", target, index, stride=stride)
         images, labels, _, _ = with_ground_truth(*sample)
-        images, labels = images[: len(predicted)], labels[: len(predicted)]
+        shown_at = jobs.shown_samples(len(labels))
+        images, labels = images[shown_at], labels[shown_at]
         if images.ndim == 5:
             images = [plots.montage(views) for views in images]
         kind = model_task(store.spec(target).to_dict())["kind"]

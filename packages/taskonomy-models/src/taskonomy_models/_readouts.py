@@ -77,8 +77,8 @@ class Readout(nn.Module):
 @dataclass(frozen=True)
 class ReadoutResult:
     """Per-sample test losses of every competitor: ``losses[i]`` belongs to ``names[i]``; and,
-    when asked for, each competitor's outputs on the first test samples (``predictions[name]``,
-    as :func:`predict` gives them: class probabilities for classes kinds)."""
+    when asked for, each competitor's outputs on chosen test samples (``predictions[name]``, as
+    :func:`predict` gives them: class probabilities for classes kinds)."""
 
     names: list[str]
     losses: np.ndarray
@@ -106,7 +106,7 @@ def train_readouts(
     workdir: str | os.PathLike | None = None,
     chunk: int | None = None,
     on_step: Callable[[int, float], None] | None = None,
-    keep_predictions: int = 0,
+    keep_predictions: Sequence[int] = (),
 ) -> ReadoutResult:
     """Train every readout of ``target`` at once; return per-sample TEST losses.
 
@@ -115,7 +115,7 @@ def train_readouts(
     :func:`extract_representations`, (N, C, h, w) or (N, k, C, h, w) for k images per
     sample). Names follow the released format (``s1__s2__t``). ``chunk`` caps how many readouts
     share one grouped model (memory); ``config.size`` sizes the target decoder.
-    ``keep_predictions`` keeps every readout's outputs on that many first test samples.
+    ``keep_predictions`` (test-sample indices) keeps every readout's outputs on those samples.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
@@ -213,18 +213,24 @@ def train_readouts(
         on_step,
     )
     losses = np.empty((len(comps), test_labels.shape[0]))
-    kept: dict[str, np.ndarray] = {}
+    keep = np.unique(np.asarray(keep_predictions, dtype=np.int64))
+    if len(keep) and not (keep[0] >= 0 and keep[-1] < test_labels.shape[0]):
+        raise ValueError(f"keep_predictions must index the {test_labels.shape[0]} test samples")
+    kept: dict[str, list[np.ndarray]] = {name: [] for name in names} if len(keep) else {}
     with torch.no_grad():
         for start in range(0, test_labels.shape[0], 256):
             index = slice(start, start + 256)
+            here = torch.from_numpy(keep[(keep >= start) & (keep < start + 256)] - start)
             for members, values, _, pred in run_models(test, index, test_labels, test_masks):
                 losses[members, index] = values.double().cpu().numpy()
-                if start == 0 and keep_predictions > 0:
-                    out = pred[:, :keep_predictions].float()
+                if len(here):
+                    out = pred[:, here.to(pred.device)].float()
                     if task.kind in ("classes", "pixel_classes"):
                         out = out.softmax(2)
-                    kept |= {names[i]: out[g].cpu().numpy() for g, i in enumerate(members)}
-    return ReadoutResult(names, losses, kept)
+                    for g, i in enumerate(members):
+                        kept[names[i]].append(out[g].cpu().numpy())
+    predictions = {name: np.concatenate(parts) for name, parts in kept.items()}
+    return ReadoutResult(names, losses, predictions)
 
 
 def _load(sources, mapping, n: int, task: TaskSpec, split: str) -> dict[str, Tensor]:
