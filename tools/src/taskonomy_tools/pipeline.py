@@ -71,7 +71,7 @@ class Progress:
 
 #: Bumped when a stage's outputs change form, so that a run made by an older version redoes
 #: that stage (and, through the digests, what follows) instead of reading outputs it lacks.
-OUTPUT_VERSIONS = {"readouts": 2, "beam": 2, "evaluation": 2}
+OUTPUT_VERSIONS = {"readouts": 2, "beam": 2, "evaluation": 2, "predictions": 2}
 
 
 def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.write) -> Path:
