@@ -223,7 +223,7 @@ def readout_job(
 
 
 def read_predictions(url: str, target: str) -> dict[str, np.ndarray]:
-    """`{readout key: outputs on the target's first test samples}` from a losses store."""
+    """`{readout key: outputs on the target's shown_samples()}` from a losses store."""
     group = zarr.open_group(url, mode="r")[target]
     return dict(zip(group.attrs["predicted"], group["predictions"][...], strict=True))
 

@@ -461,51 +461,55 @@ def predictions(cfg, stage, store_url, nets, evaluation, first, beam, indices) -
     """Each task network, and each transfer that the report's taxonomy chose, on three test
     images beside the input and the ground truth."""
     store = open_store(store_url)
+    stride = jobs.encoder_stride(cfg.train.encoder)
     rows = []
     for task in cfg.tasks.sources:
         network = tm.load_network(nets.path / f"{task}.pt")
         multiview = store.spec(task).multiview
         count = store.pair_count("test", task) if multiview else store.samples("test")
         index = subset(count, 24)
-        stride = jobs.encoder_stride(cfg.train.encoder)
-        sample = read_task(store, "test", task, index, stride=stride)
-        images, labels, _, _ = with_ground_truth(*sample)
-        images, labels = images[:3], labels[:3]  # the first three with ground truth
+        images, labels, shown = _test_samples(store, task, index, stride, _first_three)
         predicted = np.asarray(tm.predict(network, images))
-        if images.ndim == 5:  # views or tiles of a sample as one picture
-            images = [plots.montage(views) for views in images]
         kind = model_task(store.spec(task).to_dict())["kind"]
-        rows.append((task, kind, list(zip(images, labels, predicted, strict=True))))
+        rows.append((task, kind, list(zip(shown, labels, predicted, strict=True))))
     plots.sample_grid(rows, "Task-specific networks on test images", stage.path / "samples.png")
-    shown = read_json(evaluation.path / "_done.json")["shown"]
+    chosen = read_json(evaluation.path / "_done.json")["shown"]
     stores = [read_json(s.path / "_done.json")["store"] for s in (first, beam)]
     rows = []
-    for target, key in sorted(shown["choices"].items()):
+    for target, key in sorted(chosen["choices"].items()):
         if key.startswith("self__"):
             continue  # a root: its own network, shown above
         predicted = next((p[key] for p in (_kept(u, target) for u in stores) if key in p), None)
         if predicted is None:
             continue  # readouts of a run made before outputs were kept
         index = sample_index(indices, target, "test")
-        stride = jobs.encoder_stride(cfg.train.encoder)
-        sample = read_task(store, "test", target, index, stride=stride)
-        images, labels, _, _ = with_ground_truth(*sample)
-        shown_at = jobs.shown_samples(len(labels))
-        images, labels = images[shown_at], labels[shown_at]
-        if images.ndim == 5:
-            images = [plots.montage(views) for views in images]
+        _, labels, shown = _test_samples(store, target, index, stride, jobs.shown_samples)
         kind = model_task(store.spec(target).to_dict())["kind"]
         name = f"{target}\nfrom {' + '.join(split_key(key)[0])}"
-        rows.append(
-            (name, kind, list(zip(images, labels, predicted.astype(np.float32), strict=True)))
-        )
+        triples = zip(shown, labels, predicted.astype(np.float32), strict=True)
+        rows.append((name, kind, list(triples)))
     if rows:
         title = (
-            f"Transfers chosen at budget {shown['budget']}, order <= {shown['order']}, "
+            f"Transfers chosen at budget {chosen['budget']}, order <= {chosen['order']}, "
             "on test images"
         )
         plots.sample_grid(rows, title, stage.path / "transfers.png")
     return {"figure": "samples.png", "transfers": len(rows)}
+
+
+def _test_samples(store, task, index, stride, positions: Callable[[int], list[int]]):
+    """(inputs, labels, inputs as pictures) of the test samples of `task` among those of `index`
+    with ground truth, at `positions(their count)`; view tuples and tiles become one picture."""
+    images, labels, _, _ = with_ground_truth(*read_task(store, "test", task, index, stride=stride))
+    at = positions(len(labels))
+    images, labels = images[at], labels[at]
+    shown = [plots.montage(views) for views in images] if images.ndim == 5 else list(images)
+    return images, labels, shown
+
+
+def _first_three(n: int) -> list[int]:
+    """Of 24 spread test samples with ground truth, the task networks show the first three."""
+    return list(range(min(n, 3)))
 
 
 def _kept(url: str, target: str) -> dict[str, np.ndarray]:
