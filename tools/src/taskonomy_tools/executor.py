@@ -11,6 +11,7 @@ the cluster's launcher (one worker per GPU with its own CUDA_VISIBLE_DEVICES, as
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -32,19 +33,47 @@ def local_cluster(compute: ComputeConfig):
             processes=True,
             dashboard_address=None,
         )
+    devices = gpu_devices(compute.workers)
     workers = {
         f"gpu-{i}": {
             "cls": Nanny,
             "options": {
                 "nthreads": compute.threads_per_worker,
                 "resources": {"GPU": 1},
-                "env": {"CUDA_VISIBLE_DEVICES": str(i)},
+                "env": {"CUDA_VISIBLE_DEVICES": device},
             },
         }
-        for i in range(compute.workers)
+        for i, device in enumerate(devices)
     }
     scheduler = {"cls": Scheduler, "options": {"dashboard_address": None}}
     return SpecCluster(workers=workers, scheduler=scheduler)
+
+
+def gpu_devices(workers: int, visible: str | None = None, count: int | None = None) -> list[str]:
+    """The `CUDA_VISIBLE_DEVICES` value of each GPU worker: one device each, taken from this
+    process's own visible devices (its `CUDA_VISIBLE_DEVICES`, else all `count` GPUs), at most
+    one worker per device - a worker given a device that does not exist would silently train on
+    the CPU.
+
+    >>> gpu_devices(2, visible="3,5"), gpu_devices(4, visible=None, count=2)
+    (['3', '5'], ['0', '1'])
+    """
+    if visible is None:
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        devices = [d.strip() for d in visible.split(",") if d.strip() and d.strip() != "-1"]
+    else:
+        if count is None:
+            import torch
+
+            count = torch.cuda.device_count()
+        devices = [str(i) for i in range(count)]
+    if not devices:
+        raise ValueError(
+            "gpus_per_worker = 1 but no CUDA GPU is visible; set [compute] gpus_per_worker = 0 "
+            "or run where a GPU is"
+        )
+    return devices[:workers]
 
 
 class Executor(AbstractContextManager):
