@@ -114,7 +114,16 @@ def to_tensors(
         bad = _rows(index, x.shape[0])[~torch.isfinite(x.flatten(1)).all(1).numpy()]
         raise ValueError(f"task {task.name!r}: images of samples {bad[:5].tolist()} hold NaN/inf")
     y, m = label_tensors(task, index, labels, masks, device)
-    return x.to(device, non_blocking=True), y, m
+    return to_device(x, device), y, m
+
+
+def to_device(t: Tensor, device: torch.device | str) -> Tensor:
+    """Copy a host batch to ``device``; to a GPU through pinned memory, so the copy runs
+    asynchronously (what a DataLoader's ``pin_memory=True`` does for its batches)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
 
 
 def _rows(index: np.ndarray | slice, n: int) -> np.ndarray:
@@ -162,8 +171,8 @@ def label_tensors(
                 )
             y = torch.where(nan, torch.zeros_like(y), y)
     if m is not None:
-        m = m.to(device, non_blocking=True)
-    return y.to(device, non_blocking=True), m
+        m = to_device(m, device)
+    return to_device(y, device), m
 
 
 def _broadcast_mask(m: Tensor, y: Tensor) -> Tensor:

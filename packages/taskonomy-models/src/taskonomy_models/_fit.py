@@ -109,7 +109,13 @@ def fit(
     bs = min(config.batch_size, n)
     per_epoch = batches_per_epoch(n, bs)
     total = config.epochs * per_epoch
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    # Fused Adam on a GPU: one kernel for all parameters instead of several per tensor.
+    opt = torch.optim.Adam(
+        model.parameters(),
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        fused=device.type == "cuda",
+    )
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: config.lr_at(s, total) / config.lr)
     identity = {**identity, "train": config.fingerprint(), "samples": n}
     ckpt = log = None

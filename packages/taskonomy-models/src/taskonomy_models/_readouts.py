@@ -148,6 +148,9 @@ def train_readouts(
     set_threads(config.threads)
     device = resolve_device(config.device)
     bounds = {s: _clip_bounds(r) for s, r in train.items()}
+    if device.type == "cuda":  # the float16 codes are small: keep them on the GPU, no copy per step
+        train = {s: r.to(device) for s, r in train.items()}
+        test = {s: r.to(device) for s, r in test.items()}
     channels = {s: r.shape[-3] for s, r in train.items()}
     # Readouts of equal input width share grouped models of at most `chunk` groups each.
     by_width: dict[int, list[int]] = {}
@@ -177,7 +180,7 @@ def train_readouts(
     def run_models(reps: dict[str, Tensor], index, labels, masks):
         """Per chunk: (member indices, per-sample losses (g, n), valid (g, n), outputs)."""
         y, m = label_tensors(task, index, labels, masks, device)
-        batch = {s: r[index].to(device, non_blocking=True).float() for s, r in reps.items()}
+        batch = {s: r[_on(index, r)].float() for s, r in reps.items()}
         for members, model in zip(chunks, models, strict=True):
             x = torch.cat([batch[s] for i in members for s in comps[i]], dim=-3)
             x = to_input(x.flatten(0, 1) if x.dim() == 5 else x, config.channels_last)
@@ -231,6 +234,13 @@ def train_readouts(
                         kept[names[i]].append(out[g].cpu().numpy())
     predictions = {name: np.concatenate(parts) for name, parts in kept.items()}
     return ReadoutResult(names, losses, predictions)
+
+
+def _on(index: np.ndarray | slice, like: Tensor) -> np.ndarray | slice | Tensor:
+    """A batch's sample index, as a tensor on the device of the codes it selects."""
+    if isinstance(index, slice):
+        return index
+    return torch.from_numpy(index).to(like.device)
 
 
 def _load(sources, mapping, n: int, task: TaskSpec, split: str) -> dict[str, Tensor]:

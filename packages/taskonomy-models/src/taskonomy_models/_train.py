@@ -32,10 +32,13 @@ def batch_loss(task: TaskSpec, pred: Tensor, y: Tensor, m: Tensor | None) -> tup
 
 
 def per_sample(task: TaskSpec, pred: Tensor, y: Tensor, m: Tensor | None) -> tuple[Tensor, Tensor]:
+    """Per-sample losses in float32 whatever the network's autocast dtype: bf16 sums over a
+    sample's pixels, softmax and distances would lose the differences the tournament ranks."""
     weights = None
     if task.class_weights is not None:
         weights = torch.tensor(task.class_weights, device=pred.device)
-    return LOSSES[task.loss].fn(pred, y, m, weights)
+    with torch.autocast(pred.device.type, enabled=False):
+        return LOSSES[task.loss].fn(pred.float(), y, m, weights)
 
 
 def train_task_network(
