@@ -195,3 +195,17 @@ def test_the_full_dictionary_runs_at_tiny_size(tmp_path):
     sources = {s for k in affinities for s in k.split("__")[:-1]}
     assert sources == {*small.tasks.sources, "random", "self"}
     assert (tmp_path / "report" / "samples.png").stat().st_size > 1000
+
+
+def test_a_runs_files_get_the_umask_mode(serial_run):
+    # mkstemp makes 0600 files; a report shared on a group machine or a web server needs the
+    # mode the user's umask gives (test_file_modes.py checks the writers under several umasks).
+    from taskonomy_tools.rundir import umask_file_mode
+
+    expected = umask_file_mode()
+    report = serial_run / "report"
+    assert (report / "index.html").is_file()
+    files = [p for p in serial_run.rglob("*") if p.is_file()]
+    wrong = {str(p.relative_to(serial_run)): oct(p.stat().st_mode & 0o777) for p in files}
+    wrong = {k: v for k, v in wrong.items() if int(v, 8) != expected}
+    assert not wrong, f"expected {oct(expected)}"

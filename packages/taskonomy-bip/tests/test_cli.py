@@ -182,3 +182,19 @@ def test_help_for_each_command(capsys: pytest.CaptureFixture) -> None:
             main([command, "--help"])
         assert done.value.code == 0
         assert "--affinities" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002])
+def test_written_files_get_the_umask_mode(demo_file: Path, tmp_path: Path, mask: int) -> None:
+    import os
+
+    dot, saved = tmp_path / "t.dot", tmp_path / "t.json"
+    old = os.umask(mask)
+    try:
+        args = ["solve", "--affinities", str(demo_file), "--budget", "2", *DEMO]
+        assert main([*args, "--dot", str(dot), "--output", str(saved)]) == 0
+    finally:
+        os.umask(old)
+    for path in (dot, saved):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "t.dot", "t.json"]

@@ -32,3 +32,22 @@ def test_user_errors_are_one_line(tmp_path, full_store, capsys):
     assert main(["ingest", str(tmp_path / "nowhere"), str(tmp_path / "x.zarr")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("taskonomy-data ") for line in err)
+
+
+def test_show_and_the_store_get_the_umask_mode(full_store, tmp_path):
+    # Files a user shares (a contact sheet, the store's chunks) get 0666 & ~umask, not 0600.
+    import os
+
+    store, _ = full_store
+    out = tmp_path / "sheet.png"
+    for mask in (0o022, 0o002):
+        old = os.umask(mask)
+        try:
+            assert main(["show", store.url, "--sample", "0", "--out", str(out)]) == 0
+        finally:
+            os.umask(old)
+        assert out.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    chunks = [p for p in Path(store.url).rglob("*") if p.is_file()]
+    assert chunks and all(p.stat().st_mode & 0o600 == 0o600 for p in chunks)
+    assert all(p.stat().st_mode & 0o044 == 0o044 & ~os.umask(os.umask(0)) for p in chunks)

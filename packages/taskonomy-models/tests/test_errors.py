@@ -82,3 +82,24 @@ def test_a_diverging_loss_stops_training(synth):
     task, images, labels = synth.dataset("vector", n=8)
     with pytest.raises(FloatingPointError, match="lower the learning rate"):
         train_task_network(task, images * np.float32(1e38), labels, config=ONE)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002])
+def test_saved_networks_get_the_umask_mode(tmp_path, mask):
+    import os
+
+    from taskonomy_models import build_network, save_network
+
+    net = build_network(
+        {"name": "edge2d", "kind": "pixel_regression", "channels": 1, "loss": "l1"},
+        "tiny",
+        (32, 32),
+        seed=0,
+    )
+    old = os.umask(mask)
+    try:
+        save_network(net, tmp_path / "n.pt")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "n.pt").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir()] == ["n.pt"]

@@ -33,6 +33,27 @@ def digest_of(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def umask_file_mode() -> int:
+    """The mode a new file gets under this process's umask (``0o666 & ~umask``).
+
+    ``mkstemp`` creates its file 0600; a file renamed into place gets this mode instead, so
+    others the user shares with can read it. Read from /proc where it exists (no umask change,
+    so safe beside other threads).
+
+    >>> umask_file_mode() & 0o600
+    384
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextmanager
 def atomic_path(path: Path):
     """Yield a temporary path beside `path`; rename it into place only if the block succeeds."""
@@ -42,6 +63,7 @@ def atomic_path(path: Path):
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, umask_file_mode())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

@@ -140,13 +140,36 @@ def _problem(args: argparse.Namespace) -> Problem:
     )
 
 
+def _umask_file_mode() -> int:
+    """The mode a new file gets under this process's umask (``0o666 & ~umask``).
+
+    ``mkstemp`` creates its file 0600; a file renamed into place gets this mode instead, so
+    others the user shares with can read it. Read from /proc where it exists (no umask change,
+    so safe beside other threads).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _write(path: Path, text: str) -> None:
     """Write atomically: a temporary file in the same folder, renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, _umask_file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _run(args: argparse.Namespace) -> int:

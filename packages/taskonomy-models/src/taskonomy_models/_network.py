@@ -92,6 +92,24 @@ def build_network(
     return TaskNetwork(task, size, image_size, in_channels)
 
 
+def _umask_file_mode() -> int:
+    """The mode a new file gets under this process's umask (``0o666 & ~umask``).
+
+    ``mkstemp`` creates its file 0600; a file renamed into place gets this mode instead, so
+    others the user shares with can read it. Read from /proc where it exists (no umask change,
+    so safe beside other threads).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_save(obj: Any, path: str | os.PathLike) -> None:
     """``torch.save`` to a temporary name in the same folder, then rename into place."""
     path = Path(path)
@@ -100,6 +118,7 @@ def atomic_save(obj: Any, path: str | os.PathLike) -> None:
     os.close(fd)
     try:
         torch.save(obj, tmp)
+        os.chmod(tmp, _umask_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
