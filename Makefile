@@ -9,7 +9,7 @@ PACKAGES := packages/taskonomy-ahp packages/taskonomy-bip packages/taskonomy-dat
 timed = start=$$(date +%s); $(1); status=$$?; \
         echo "[make] $(2) took $$(( $$(date +%s) - start )) s"; exit $$status
 
-.PHONY: demo test lint format bench setup clean
+.PHONY: demo test lint format bench gpu-check setup clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: $(STAMP)
 	    $(BIN)/python -m pytest $$p/benchmarks --benchmark-only -p no:cacheprovider || exit $$?; \
 	  fi; \
 	done
+
+# The `full` profile shortened (6 buildings, 1 epoch, every task) and timed; figures in one JSON.
+gpu-check: $(STAMP)
+	@$(call timed, $(BIN)/taskonomy gpu-check --json runs/gpu_check.json $(GPU_CHECK_ARGS), gpu-check)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .benchmarks

@@ -16,6 +16,7 @@ EPILOG = """examples:
   taskonomy run my-run.toml --out runs/mine    # your own configuration (TOML)
   taskonomy analyze --released ../shared/taskonomy-2018 --out runs/released
   taskonomy serve --affinities ../shared/taskonomy-2018
+  taskonomy gpu-check --json runs/gpu_check.json   # the `full` profile, shortened, timed
 """
 
 
@@ -97,6 +98,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--out", type=Path, default=Path("runs/released"))
 
+    check = commands.add_parser(
+        "gpu-check",
+        help="a shortened `full` profile end to end, with its throughput figures in one JSON",
+        description="Runs the `full` profile (every task, ResNet-50 at 128 px) on a few "
+        "buildings for 1-2 epochs end to end, then times one task's network training (bf16 "
+        "autocast, channels_last on CUDA), representation extraction and first-order readouts, "
+        "counts the model FLOPs of a training batch and writes the figures, peak GPU memory and "
+        "the fraction of the card's bf16 dense peak to one JSON file.",
+    )
+    check.add_argument(
+        "config", type=Path, nargs="?", default=None, help="optional TOML overrides, applied last"
+    )
+    check.add_argument("--json", type=Path, required=True, help="where the figures go")
+    check.add_argument("--buildings", type=int, default=6, help="synthetic buildings (default 6)")
+    check.add_argument("--epochs", type=int, default=1, help="network and readout epochs (1)")
+    check.add_argument("--steps", type=int, default=30, help="timed training steps (30)")
+    check.add_argument(
+        "--batch-sizes",
+        default="",
+        help="training batch sizes to time, comma-separated (default: the profile's)",
+    )
+    check.add_argument(
+        "--workdir", type=Path, default=None, help="keep the run here (default: a temporary one)"
+    )
+
     serve = commands.add_parser("serve", help="the interactive solver and task-bank pages")
     serve.add_argument("--run", type=Path, default=None, help="a pipeline run folder")
     serve.add_argument(
@@ -155,6 +181,8 @@ def dispatch(args: argparse.Namespace) -> int:
         report = run_pipeline(cfg, args.out)
         print(f"report: {report}")
         return 0
+    if args.command == "gpu-check":
+        return gpu_check(args)
     if args.command == "serve":
         try:
             from .serve import serve
@@ -163,6 +191,32 @@ def dispatch(args: argparse.Namespace) -> int:
         serve(run_dir=args.run, affinities=args.affinities, host=args.host, port=args.port)
         return 0
     raise AssertionError(args.command)
+
+
+def gpu_check(args: argparse.Namespace) -> int:
+    import tomllib
+
+    import torch
+
+    from .gpucheck import check_config, run_gpu_check
+
+    overrides = {}
+    if args.config is not None:
+        try:
+            overrides = tomllib.loads(args.config.read_text())
+        except FileNotFoundError:
+            raise ValueError(f"configuration file {args.config} does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{args.config} is not valid TOML: {error}") from None
+    try:
+        sizes = tuple(int(b) for b in args.batch_sizes.split(",") if b.strip())
+    except ValueError:
+        raise ValueError(
+            f"--batch-sizes {args.batch_sizes!r}: give integers, e.g. 32,128"
+        ) from None
+    cfg = check_config(overrides, args.buildings, args.epochs, torch.cuda.is_available())
+    run_gpu_check(cfg, args.json, args.workdir, args.steps, sizes)
+    return 0
 
 
 if __name__ == "__main__":
