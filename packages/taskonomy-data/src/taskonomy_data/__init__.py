@@ -7,6 +7,7 @@
 
 from taskonomy_data._check import check_store
 from taskonomy_data._encoding import ENCODINGS, Encoding, get_encoding
+from taskonomy_data._export import export
 from taskonomy_data._ingest import BadFileError, ingest, read_split_csv
 from taskonomy_data._reader import EpochReader
 from taskonomy_data._registry import (
@@ -18,6 +19,7 @@ from taskonomy_data._registry import (
     task_names,
     unregister_task,
 )
+from taskonomy_data._release import RELEASE_DOMAINS, ReleaseDomain
 from taskonomy_data._store import (
     CAMERA_FIELDS,
     SCHEMA_VERSION,
@@ -43,17 +45,20 @@ def __getattr__(name: str):
 __all__ = [
     "CAMERA_FIELDS",
     "ENCODINGS",
+    "RELEASE_DOMAINS",
     "SCHEMA_VERSION",
     "TASKS",
     "BadFileError",
     "DatasetStore",
     "Encoding",
     "EpochReader",
+    "ReleaseDomain",
     "TaskSpec",
     "check_store",
     "contact_sheet",
     "create_store",
     "default_layout",
+    "export",
     "get_encoding",
     "get_task",
     "ingest",
