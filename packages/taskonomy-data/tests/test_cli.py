@@ -51,3 +51,27 @@ def test_show_and_the_store_get_the_umask_mode(full_store, tmp_path):
     chunks = [p for p in Path(store.url).rglob("*") if p.is_file()]
     assert chunks and all(p.stat().st_mode & 0o600 == 0o600 for p in chunks)
     assert all(p.stat().st_mode & 0o044 == 0o044 & ~os.umask(os.umask(0)) for p in chunks)
+
+
+def test_export_then_ingest_from_the_command_line(tmp_path, capsys):
+    from taskonomy_data import open_store
+    from taskonomy_data.synth import synthesize
+
+    store = synthesize(str(tmp_path / "s.zarr"), buildings=3, resolution=32, progress=False)
+    release = tmp_path / "release"
+    assert main(["export", store.url, str(release), "--layout", "domain"]) == 0
+    assert "views in the domain-first release layout" in capsys.readouterr().out
+    assert main(["export", store.url, str(release)]) == 2  # not a new folder
+    assert "is not empty" in capsys.readouterr().err
+    building = store.buildings("val")[0]
+    (release / "reshading/taskonomy" / building / "point_0_view_0_domain_reshading.png").unlink()
+    csv = str(release / "train_val_test_export.csv")
+    target = str(tmp_path / "in.zarr")
+    assert main(["ingest", str(release), target, "--split", csv]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "lacks reshading (tasks reshade)" in line and "--skip-bad" in line
+    assert not Path(target).exists()
+    assert main(["ingest", str(release), target, "--split", csv, "--skip-bad"]) == 0
+    ingested = open_store(target)
+    assert ingested.samples("val") == store.samples("val") - 1
+    assert len(ingested.provenance["ingest"]["skipped"]) == 1

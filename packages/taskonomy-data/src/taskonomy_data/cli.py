@@ -1,4 +1,4 @@
-"""The ``taskonomy-data`` command line: info, check, ingest, show, synth."""
+"""The ``taskonomy-data`` command line: info, check, ingest, export, show, synth."""
 
 from __future__ import annotations
 
@@ -60,6 +60,17 @@ def _ingest(args: argparse.Namespace) -> int:
         progress=True,
     )
     print(store)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from taskonomy_data import export, open_store
+
+    store = open_store(args.store)
+    out = export(store, args.out, layout=args.layout, progress=True)
+    views = sum(store.samples(s) for s in store.splits)
+    print(f"{out}: {views} views in the {args.layout}-first release layout, splits in "
+          f"{out / 'train_val_test_export.csv'}")  # fmt: skip
     return 0
 
 
@@ -142,11 +153,29 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="ingest the original dataset layout")
     ingest.add_argument("source", help="folder of the original layout, or of .tar archives")
     ingest.add_argument("store")
-    ingest.add_argument("--split", help="building split: tiny, medium, full or fullplus")
+    ingest.add_argument(
+        "--split",
+        help="building split: tiny, medium, full, fullplus (the released CSVs) or a CSV path",
+    )
     ingest.add_argument("--tasks", help="comma-separated tasks (default: every domain found)")
     ingest.add_argument("--resolution", type=int, help="resize to this many pixels a side")
-    ingest.add_argument("--skip-bad", action="store_true", help="leave out damaged views")
+    ingest.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="leave out incomplete or damaged views (listed in the store's provenance)",
+    )
     ingest.set_defaults(run=_ingest)
+    export = sub.add_parser("export", help="write a store in the original release layout")
+    export.add_argument("store")
+    export.add_argument("out", help="a new folder")
+    export.add_argument(
+        "--layout",
+        choices=["building", "domain"],
+        default="building",
+        help="building-first (<building>/<domain>/, the release) or domain-first "
+        "(<domain>/taskonomy/<building>/, omnidata's downloader)",
+    )
+    export.set_defaults(run=_export)
     show = sub.add_parser("show", help="contact sheet PNG of one sample's tasks")
     show.add_argument("store")
     show.add_argument("--sample", type=int, default=0)
