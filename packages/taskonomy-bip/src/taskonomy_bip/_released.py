@@ -29,7 +29,13 @@ _ALLOWED = {
 
 
 class _NumbersOnly(pickle.Unpickler):
-    """An unpickler that can build numpy scalars and nothing else (no code can run)."""
+    """An unpickler that can build numpy scalars and nothing else (no code can run).
+
+    The released pickles (protocol 3, Python 2-era dicts of float64) name exactly two globals:
+    ``numpy.core.multiarray.scalar`` and ``numpy.dtype``; dicts, strings and bytes are opcodes,
+    not globals. Every other global - ``os.system``, ``builtins.eval``, a numpy array
+    constructor - is refused before it is called.
+    """
 
     def find_class(self, module: str, name: str) -> object:
         try:
@@ -67,6 +73,7 @@ def load_affinities(path: str | Path) -> dict[str, float]:
         json.JSONDecodeError,
         UnicodeDecodeError,
         EOFError,
+        RecursionError,
         ValueError,
         TypeError,
         AttributeError,
@@ -89,9 +96,18 @@ def _as_numbers(data: object, path: Path) -> dict[str, float]:
             or not isinstance(value, int | float | np.number)
         ):
             raise ValueError(f"{path}: entry {key!r}: {value!r} is not a number keyed by a string")
-        if not math.isfinite(float(value)):
-            raise ValueError(f"{path}: entry {key!r} is {value}; fix or drop it")
-        out[key] = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError(f"{path}: entry {key!r} is {number}; fix or drop it")
+        if number < 0:
+            raise ValueError(
+                f"{path}: entry {key!r} is {number}: affinities and win rates are >= 0; "
+                "fix or drop it"
+            )
+        out[key] = number
     return out
 
 

@@ -10,19 +10,27 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from ._problem import TRANSFORMS, Problem
 from ._released import RELEASED_SOURCE_ONLY, RELEASED_UNUSED, load_affinities
 from ._solve import SOLVERS, Taxonomy, sweep
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr (the problem and ``--help``), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="taskonomy-bip",
         description="Plan which tasks to supervise under a budget (Taskonomy's taxonomy BIP).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
+    common = _OneLineParser(add_help=False)
     common.add_argument(
         "--affinities",
         required=True,
@@ -158,10 +166,28 @@ def _umask_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def _check_writable(path: Path | None, option: str) -> None:
+    """Refuse an output path that cannot be a file, before any work is done."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise ValueError(f"{option} {path} is a folder: give a file name, e.g. {path / 'out'}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{option} {path}: {parent} is a file, not a folder")
+            break
+
+
 def _write(path: Path, text: str) -> None:
     """Write atomically: a temporary file in the same folder, renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as err:
+        raise ValueError(
+            f"cannot write {path}: {err.strerror or err}; choose a writable path"
+        ) from None
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
@@ -173,6 +199,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    _check_writable(args.output, "--output")
+    _check_writable(getattr(args, "dot", None), "--dot")
     problem = _problem(args)
     if args.command == "solve":
         taxonomy = Taxonomy(problem, args.solver)
