@@ -75,12 +75,16 @@ def create_app(
             return body
         try:
             data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except RecursionError:
+            return _error(400, "the body is JSON nested too deeply: send a flat JSON object")
+        except ValueError as error:  # JSONDecodeError, bad UTF-8, a number over 4300 digits
             return _error(400, f"the body is not valid JSON ({error}): send a JSON object")
         try:
             return JSONResponse(await run_in_threadpool(solver.solve, data))
         except BadRequest as error:
             return _error(422, str(error))
+        except RuntimeError as error:  # no glpsol: the server's fault, not the request's
+            return _error(503, f"the solver cannot run on this server: {error}")
 
     async def predict(request: Request) -> Response:
         body = await _read_body(request, MAX_UPLOAD_BYTES)
@@ -159,6 +163,7 @@ OPENAPI: dict[str, Any] = {
                     "400": {"description": "body is not JSON", **_ERROR},
                     "413": {"description": "body too large", **_ERROR},
                     "422": {"description": "invalid arguments", **_ERROR},
+                    "503": {"description": "the solver (glpsol) is missing", **_ERROR},
                 },
             }
         },
@@ -176,8 +181,11 @@ OPENAPI: dict[str, Any] = {
                     }
                 },
                 "responses": {
+                    "400": {"description": "not a multipart form", **_ERROR},
                     "404": {"description": "no run", **_ERROR},
                     "413": {"description": "upload too large", **_ERROR},
+                    "415": {"description": "not a PNG/JPEG, or too many pixels", **_ERROR},
+                    "422": {"description": "no 'image' file in the form", **_ERROR},
                 },
             }
         },

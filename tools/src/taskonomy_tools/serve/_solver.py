@@ -39,7 +39,12 @@ def default_affinities() -> Path | None:
 
 def _affinity_file(path: Path) -> Path:
     if path.is_dir():
-        for name in ("json/all_affinities_16k.json", "all_affinities_16k.json", "affinities.json"):
+        for name in (
+            "json/all_affinities_16k.json",
+            "all_affinities_16k.json",
+            "affinities.json",
+            "results/affinities/all_affinities_16k.pkl",  # read by bip's restricted unpickler
+        ):
             if (path / name).is_file():
                 return path / name
         raise ValueError(f"no affinity file in {path}: pass the JSON file itself")
@@ -52,8 +57,18 @@ def _win_rates(path: Path, name: str) -> dict[str, float]:
     candidate = path.parent / f"wins_vs_{name}{suffix}.json"
     if not candidate.is_file():
         return {}
-    data = json.loads(candidate.read_text())
-    return {k: float(v) for k, v in data.items() if isinstance(v, int | float)}
+    return load_affinities(candidate)  # a damaged file is one clear error, not a traceback
+
+
+def _checked(affinities: Mapping[str, float]) -> dict[str, float]:
+    """Given affinities as plain floats; NaN, infinite or negative values are refused."""
+    out = {}
+    for key, value in affinities.items():
+        number = float(value)
+        if not (math.isfinite(number) and number >= 0):
+            raise ValueError(f"affinity {key!r} is {number}: affinities are finite and >= 0")
+        out[str(key)] = number
+    return out
 
 
 class Solver:
@@ -61,7 +76,7 @@ class Solver:
 
     def __init__(self, affinities: Path | str | Mapping[str, float], cache_size: int = 64) -> None:
         if isinstance(affinities, Mapping):
-            self.affinities = {str(k): float(v) for k, v in affinities.items()}
+            self.affinities = _checked(affinities)
             self.gain, self.quality, self.source = {}, {}, "given"
         else:
             path = _affinity_file(Path(affinities))
@@ -151,8 +166,12 @@ class Solver:
 
     def _number(self, value: Any, name: str, low: float, high: float) -> float:
         number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number or not math.isfinite(value):
-            raise BadRequest(f"{name} must be a finite number, not {value!r}")
+        try:
+            number = number and math.isfinite(value)
+        except OverflowError:  # an integer of hundreds of digits
+            number = False
+        if not number:
+            raise BadRequest(f"{name} must be a finite number, not {value!r:.40}")
         if not low <= value <= high:
             raise BadRequest(f"{name} must be between {low:g} and {high:g}, not {value:g}")
         return float(value)

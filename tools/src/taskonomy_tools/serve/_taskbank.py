@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 MAX_SIDE = 4096
+MAX_PIXELS = 4096 * 4096  # checked from the header, before a single pixel is decoded
 FORMATS = ("PNG", "JPEG")
 
 
@@ -20,19 +21,39 @@ class BadImage(ValueError):
 
 
 def read_image(data: bytes) -> Image.Image:
-    """Decode and bound an upload: PNG or JPEG, each side at most ``MAX_SIDE`` pixels."""
+    """Decode and bound an upload: PNG or JPEG, each side at most ``MAX_SIDE`` pixels and at
+    most ``MAX_PIXELS`` in all, so a decompression bomb is refused from its header.
+
+    >>> buffer = io.BytesIO()
+    >>> Image.new("L", (8, 4)).save(buffer, format="PNG")
+    >>> read_image(buffer.getvalue()).size
+    (8, 4)
+    """
     if not data:
         raise BadImage("the upload is empty: send a PNG or JPEG file in the 'image' field")
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.format not in FORMATS:
-            raise BadImage(f"the upload is {image.format or 'unknown'}: send a PNG or JPEG")
-        if max(image.size) > MAX_SIDE:
-            raise BadImage(f"the image is {image.size[0]}x{image.size[1]}: at most {MAX_SIDE}")
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+        width, height = image.size
+        if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+            raise BadImage(
+                f"the image is {width}x{height}: send one at most {MAX_SIDE} pixels a side"
+            )
         image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        return image.convert("RGB")
+    except BadImage:
+        raise
+    except UnidentifiedImageError:
+        raise BadImage(
+            "the upload is not a PNG or JPEG image, or is cut short: send a whole PNG or JPEG"
+        ) from None
+    except Image.DecompressionBombError:
+        raise BadImage(
+            f"the image claims more pixels than PIL will decode: send one at most {MAX_SIDE} "
+            "pixels a side"
+        ) from None
+    except (OSError, ValueError) as error:
+        # truncated data, a zTXt/iCCP chunk that inflates past PIL's limit, an odd mode
         raise BadImage(f"the upload is not a readable PNG/JPEG image ({error})") from None
-    return image.convert("RGB")
 
 
 def _png(array: np.ndarray) -> str:
