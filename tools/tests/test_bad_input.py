@@ -265,3 +265,22 @@ def test_missing_glpsol_is_one_line_before_anything_is_written(
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "the taxonomy solver cannot run" in done.stderr and "TASKONOMY_GLPSOL" in done.stderr
     assert not out.exists()
+
+
+def test_a_port_in_use_is_one_line(files: dict[str, Path]) -> None:
+    """uvicorn's own answer, in a fresh process (this one has `uvicorn.run` patched away)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        args = ["serve", "--port", port, "--affinities", str(files["affinities"])]
+        done = subprocess.run(
+            [sys.executable, "-m", "taskonomy_tools.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
+    assert "address already in use" in done.stderr and "Traceback" not in done.stderr

@@ -224,3 +224,18 @@ def test_missing_glpsol_everywhere(
     finally:
         glpsol_command.cache_clear()
     assert not out.exists()
+
+
+def test_missing_file_folder_and_wrong_glpsol_override(
+    good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    for path in (tmp_path / "none.json", tmp_path):
+        assert main(["solve", "--affinities", str(path)]) == 1
+        assert "cannot read" in _one_line(capsys)
+    monkeypatch.setenv("TASKONOMY_GLPSOL", str(tmp_path / "no-glpsol"))
+    glpsol_command.cache_clear()
+    try:
+        assert main(["sweep", "--affinities", str(good)]) == 1
+    finally:
+        glpsol_command.cache_clear()
+    assert "is not a program: fix or unset it" in _one_line(capsys)
