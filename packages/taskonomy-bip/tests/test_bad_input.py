@@ -239,3 +239,18 @@ def test_missing_file_folder_and_wrong_glpsol_override(
     finally:
         glpsol_command.cache_clear()
     assert "is not a program: fix or unset it" in _one_line(capsys)
+
+
+def test_an_endless_or_huge_file_is_refused_after_a_bounded_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import taskonomy_bip._released as released
+
+    monkeypatch.setattr(released, "MAX_FILE_BYTES", 1 << 20)
+    huge = tmp_path / "huge.json"
+    huge.write_bytes(b" " * ((1 << 20) + 1))
+    for path in (huge, Path("/dev/zero")):
+        if not path.exists():
+            continue
+        assert main(["solve", "--affinities", str(path)]) == 1
+        assert "is over 1 MiB: not an affinity file" in _one_line(capsys)

@@ -18,6 +18,8 @@ from ._problem import Problem
 RELEASED_SOURCE_ONLY = ("colorization", "impainting_whole", "jigsaw", "random")
 RELEASED_UNUSED = ("class_selected",)
 
+MAX_FILE_BYTES = 64 << 20
+
 _SCALAR = importlib.import_module(
     "numpy._core.multiarray" if hasattr(np, "_core") else "numpy.core.multiarray"
 ).scalar
@@ -60,9 +62,15 @@ def load_affinities(path: str | Path) -> dict[str, float]:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # bounded: /dev/zero or a huge file is refused
     except OSError as err:
         raise ValueError(f"cannot read {path}: {err.strerror or err}; check the path") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(
+            f"{path} is over {MAX_FILE_BYTES >> 20} MiB: not an affinity file (the released "
+            "ones are under 1 MiB); check the path"
+        )
     try:
         if raw[:1] == b"\x80" or path.suffix in (".pkl", ".pickle"):
             data = _NumbersOnly(io.BytesIO(raw), encoding="latin1").load()
