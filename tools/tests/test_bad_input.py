@@ -21,6 +21,7 @@ from taskonomy_tools.cli import main
 from taskonomy_tools.released import analyze_released
 
 GOOD = {"self__a": 0.8, "b__a": 0.5, "self__b": 0.9, "a__b": 0.3}
+THREE = ["--affinities", "{good}", "--gain", "{good}", "--quality", "{good}"]
 
 
 class _RunsCode:
@@ -193,6 +194,7 @@ def test_bad_files_in_analyze(
             "is a file: give a folder",
         ),
         (["--transform", "cube"], "invalid choice: 'cube'"),
+        ([*THREE, "--out", "{good}/report"], "cannot create --out"),
     ],
 )
 def test_bad_options_in_analyze(

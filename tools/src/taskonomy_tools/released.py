@@ -88,7 +88,12 @@ def analyze_released(
     wins_self = bip.load_affinities(quality)
     problem = bip.released_problem(affinities, transform=transform)
     check_solver()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(
+            f"cannot create --out {out}: {error.strerror or error}; choose a folder you can write"
+        ) from None
     sections, _summary = evaluation_sections(
         bip=bip,
         problem=problem,
