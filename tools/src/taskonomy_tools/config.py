@@ -75,6 +75,8 @@ class TaskConfig:
     targets: tuple[str, ...] = DEMO_TASKS
     source_only: tuple[str, ...] = ()
     novel: str = "reshade"  # held out as a target-only task for the novel-task experiment
+    # [tasks.NAME] tables: tasks Taskonomy does not have (see customtasks.py), name -> settings
+    custom: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,8 @@ def build(overrides: dict[str, Any], base: RunConfig | None = None) -> RunConfig
                 f"unknown configuration section or key {name!r}; known: {sorted(fields)}"
             )
         current = getattr(base, name)
+        if name == "tasks" and isinstance(value, dict):
+            value = _with_custom_tasks(current, value)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, dict):
                 raise ValueError(f"[{name}] must be a table of settings")
@@ -198,6 +202,16 @@ def build(overrides: dict[str, Any], base: RunConfig | None = None) -> RunConfig
         else:
             changes[name] = _coerce(current, value, name)
     return dataclasses.replace(base, **changes)
+
+
+def _with_custom_tasks(current: TaskConfig, value: dict[str, Any]) -> dict[str, Any]:
+    """Move the ``[tasks.NAME]`` tables of ``value`` into its ``custom`` setting."""
+    known = {f.name for f in dataclasses.fields(current)}
+    tables = {k: v for k, v in value.items() if k not in known and isinstance(v, dict)}
+    if not tables:
+        return value
+    rest = {k: v for k, v in value.items() if k not in tables}
+    return rest | {"custom": {**dict(rest.get("custom", current.custom)), **tables}}
 
 
 def _coerce(default: Any, value: Any, name: str) -> Any:

@@ -158,6 +158,20 @@ def check(cfg: RunConfig) -> None:
         raise ValueError("[tasks] targets is empty; name at least one task to solve")
     from taskonomy_data import get_task
 
+    from .customtasks import register_custom_tasks
+
+    register_custom_tasks(cfg.tasks.custom)
+    novel = sorted(set(cfg.tasks.custom) & sources)
+    if novel:
+        raise ValueError(
+            f"[tasks.{novel[0]}] is a task Taskonomy does not have: it can only be a target "
+            "(transfers to it are read out from the sources); remove it from [tasks] sources"
+        )
+    if cfg.tasks.custom and cfg.dataset.kind == "synthetic":
+        raise ValueError(
+            f"the built-in generator cannot label {sorted(cfg.tasks.custom)}; write them in the "
+            'release layout and set [dataset] kind = "ingest" with source = that folder'
+        )
     for name in sorted(sources | targets):
         try:
             spec = get_task(name)
@@ -209,10 +223,26 @@ def make_dataset(cfg: RunConfig, stage: Stage) -> dict[str, Any]:
             tasks=dataset_settings(cfg)["tasks"],
         )
     elif ds.kind == "ingest":
-        from taskonomy_data import ingest
+        from taskonomy_data import default_layout, ingest
 
+        from .customtasks import register_custom_tasks
+
+        if not ds.source:
+            raise ValueError('[dataset] kind = "ingest" needs source = the release folder')
         url = str((stage.path / "store.zarr").resolve())
-        store = ingest(ds.source, url, split=ds.split, resolution=ds.resolution)
+        store = ingest(
+            ds.source,
+            url,
+            split=ds.split or None,
+            tasks=dataset_settings(cfg)["tasks"],
+            domains=register_custom_tasks(cfg.tasks.custom),
+            resolution=ds.resolution,
+            progress=True,
+            # The generator's layout (a shard per chunk): the epoch reader's order, and so
+            # training, is then the same as on the built-in data.
+            chunk_samples=default_layout(ds.resolution)[0],
+            shard_samples=default_layout(ds.resolution)[0],
+        )
     else:
         raise ValueError(f"[dataset] kind = {ds.kind!r}; use 'synthetic', 'ingest' or 'store'")
     missing = [t for t in dataset_settings(cfg)["tasks"] if not _has_task(store, t)]

@@ -153,6 +153,8 @@ def ingest(
     splits_dir: str | Path | None = None,
     progress: bool = False,
     scheduler: str = "threads",
+    chunk_samples: int | None = None,
+    shard_samples: int | None = None,
 ) -> DatasetStore:
     """Ingest the original layout found under ``source`` (a folder, or one holding .tar files).
 
@@ -162,6 +164,7 @@ def ingest(
     adds domains of tasks the release does not have (``ReleaseDomain`` rows, their specs given
     in ``tasks``). Incomplete or damaged views stop the ingest with one message unless
     ``skip_bad``: then they are left out and listed in the provenance under ``skipped``.
+    ``chunk_samples`` and ``shard_samples`` set the store's layout (see ``create_store``).
     """
     source = Path(source)
     if not source.exists():
@@ -181,7 +184,8 @@ def ingest(
             for folder, views in scan(root, table).items():
                 found.setdefault(folder, {}).update(views)
         plan = _plan(found, table, tasks, split, splits_dir, skip_bad, scheduler, str(source))
-        return _write(plan, url, resolution, scheduler, progress)
+        layout = {"chunk_samples": chunk_samples, "shard_samples": shard_samples}
+        return _write(plan, url, resolution, scheduler, progress, layout)
 
 
 @dataclass
@@ -434,7 +438,14 @@ def _decode(path: Path, spec: TaskSpec, domain: ReleaseDomain, resolution: int):
     return values, mask
 
 
-def _write(plan: _Plan, url: str, resolution: int | None, scheduler: str, progress: bool):
+def _write(
+    plan: _Plan,
+    url: str,
+    resolution: int | None,
+    scheduler: str,
+    progress: bool,
+    layout: Mapping[str, int | None],
+) -> DatasetStore:
     import dask
 
     first = next(iter(plan.groups.values()))[0]
@@ -458,6 +469,7 @@ def _write(plan: _Plan, url: str, resolution: int | None, scheduler: str, progre
         splits=splits,
         provenance=plan.provenance,
         exist_ok=True,
+        **layout,
     )
     writes = []
     for name, views in plan.groups.items():

@@ -1,7 +1,8 @@
 """Multi-view samples of one planned building (see ``taskonomy_data._multiview`` for the rules).
 
-Labels come from the planned cameras, so no rendering is needed; ingest applies the same rules
-to the cameras of the original dataset's ``point_info`` files.
+Labels come from the cameras as the store records them (float32 location and Euler angles), so
+no rendering is needed and ingest, applying the same rules to the ``point_info`` cameras of an
+export, gets the very same labels.
 
 >>> from taskonomy_data.synth._views import plan_building
 >>> pairs = building_pairs(plan_building(0, 0, 4, 3), offset=0, seed=0)
@@ -14,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from taskonomy_data._multiview import MULTIVIEW_TASKS, multiview_samples
+from taskonomy_data._poses import euler_from_matrix, matrix_from_euler
 from taskonomy_data.synth._views import BuildingPlan
 
 __all__ = ["MULTIVIEW_TASKS", "building_pairs"]
@@ -25,12 +27,17 @@ def building_pairs(
     """{task: (view indices (M, images), labels)} with views numbered from ``offset``."""
     views = [(p, v) for p in range(plan.points) for v in range(plan.views)]
     owner = np.repeat(np.arange(plan.points), plan.views)
+    recorded = np.float32(plan.position.reshape(-1, 3)).astype(np.float64)
+    rotation = [
+        matrix_from_euler(np.float32(euler_from_matrix(r)).astype(np.float64))
+        for r in plan.rotation.reshape(-1, 3, 3)
+    ]
     return multiview_samples(
         views,
-        plan.position.reshape(-1, 3),
-        plan.rotation.reshape(-1, 3, 3),
+        recorded,
+        np.array(rotation),
         plan.point_room[owner],
-        plan.point_location[owner],
+        np.float32(plan.point_location[owner]).astype(np.float64),
         offset,
         np.random.default_rng([seed, int(offset), 7]),
     )
