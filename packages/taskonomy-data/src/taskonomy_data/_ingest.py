@@ -324,7 +324,8 @@ def _read_point_infos(
     views = list(files)
     chunks = [views[i : i + 2048] for i in range(0, len(views), 2048)]
     parts = dask.compute(
-        *[dask.delayed(_point_infos)(c, files, needs) for c in chunks], scheduler=scheduler
+        *[dask.delayed(_point_infos)(c, {v: files[v] for v in c}, needs) for c in chunks],
+        scheduler=scheduler,
     )
     infos: dict[View, dict[str, np.ndarray]] = {}
     bad: dict[View, str] = {}
@@ -477,9 +478,8 @@ def _write(
         regions = store.regions(name)
         for r in store.pending(name):
             start, stop = regions[r]
-            writes.append(
-                dask.delayed(_write_region)(store, plan, name, start, views[start:stop], index)
-            )
+            region = _region(plan, views[start:stop])
+            writes.append(dask.delayed(_write_region)(store, region, name, start, index))
     _compute(writes, scheduler, progress)
     for name, by_task in pairs.items():
         for task, (index, labels) in by_task.items():
@@ -553,12 +553,21 @@ def _image_size(path: Path) -> int:
         raise BadFileError(f"cannot read {path} ({error}); rerun with --skip-bad") from None
 
 
+def _region(plan: _Plan, views: list[View]) -> dict[str, Any]:
+    """What one region's write needs, and no more (Dask walks every argument it is given)."""
+    return {
+        "views": views,
+        "files": [plan.files[v] for v in views],
+        "infos": [plan.infos.get(v) for v in views],
+        "folders": plan.folders,
+    }
+
+
 def _write_region(
     store: DatasetStore,
-    plan: _Plan,
+    region: Mapping[str, Any],
     split: str,
     start: int,
-    views: list[View],
     building_index: Mapping[str, int],
 ) -> None:
     specs = store.view_tasks()
@@ -566,9 +575,8 @@ def _write_region(
     masks: dict[str, list[np.ndarray]] = {}
     cameras = []
     res = store.resolution
-    for view in views:
-        files = plan.files[view]
-        info = plan.infos.get(view)
+    views = region["views"]
+    for files, info in zip(region["files"], region["infos"], strict=True):
         if info is not None:
             cameras.append(info["camera"])
         decoded = {}
@@ -577,7 +585,7 @@ def _write_region(
                 vector = info[spec.name] if info else np.full(spec.channels, np.nan, np.float32)
                 decoded[spec.name] = (vector, np.isfinite(vector).all())
             else:
-                domain = plan.folders[spec.name]
+                domain = region["folders"][spec.name]
                 decoded[spec.name] = _decode(files[domain.folder], spec, domain, res)
         valid = _valid_pixels(files, decoded, res)
         for spec in specs:
