@@ -90,4 +90,4 @@ def test_a_task_declared_in_the_configuration_is_ingested_and_ranked(runs):
     first_order = {k: v for k, v in affinities.items() if k.count("__") == 1}
     assert max(first_order.values()) > first_order["random__coarse_depth"]
     html = (ingested / "report" / "index.html").read_text()
-    assert "coarse_depth" in html
+    assert "targets with no network of their own" in html and "coarse_depth (dense" in html

@@ -254,6 +254,34 @@ def make_dataset(cfg: RunConfig, stage: Stage) -> dict[str, Any]:
     return {"store": url, "samples": {s: store.samples(s) for s in store.splits}}
 
 
+def _dataset_sentence(cfg: RunConfig, samples: dict[str, int]) -> str:
+    ds = cfg.dataset
+    if ds.kind == "synthetic":
+        where = f"synthetic, {ds.buildings} buildings at {ds.resolution} px"
+    elif ds.kind == "ingest":
+        split = f", split {Path(ds.split).name}" if ds.split else ""
+        where = f"ingested from {ds.source}{split}, at {ds.resolution} px"
+    else:
+        where = f"the store {ds.source}"
+    views = ", ".join(f"{n} {split}" for split, n in sorted(samples.items()))
+    return f"Dataset: {where}: {views} views."
+
+
+def _declared_tasks(cfg: RunConfig) -> list[str]:
+    """One sentence on the [tasks.NAME] tasks, which Taskonomy does not have."""
+    if not cfg.tasks.custom:
+        return []
+    described = "; ".join(
+        f"{name} ({t['kind']}, {t['channels']} channel(s), {t['encoding']} files in "
+        f"{t.get('folder', name)}/)"
+        for name, t in cfg.tasks.custom.items()
+    )
+    return [
+        f"Declared in the configuration ([tasks.NAME]), targets with no network of their own, "
+        f"so ranked by transfers alone (the paper's novel task): {described}."
+    ]
+
+
 def _has_task(store, task: str) -> bool:
     try:
         store.spec(task)
@@ -568,15 +596,13 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
     intro = Section(
         "This run",
         paragraphs=[
-            f"Dataset: {cfg.dataset.kind}, {cfg.dataset.buildings} buildings at "
-            f"{cfg.dataset.resolution} px: "
-            + ", ".join(f"{n} {split}" for split, n in sorted(info["samples"].items()))
-            + " views.",
+            _dataset_sentence(cfg, info["samples"]),
             f"{len(cfg.tasks.sources)} task networks ({cfg.train.encoder} encoder, "
             f"{cfg.train.epochs} epochs); readouts trained on "
             f"{cfg.transfer.transfer_samples or 'all'} validation images, tested on "
             f"{cfg.transfer.test_samples or 'all'} test images; "
             f"transfers up to order {cfg.transfer.max_order}.",
+            *_declared_tasks(cfg),
         ],
         tables=[(("stage", "seconds"), [(k, round(v, 1)) for k, v in timings.items()])],
     )
