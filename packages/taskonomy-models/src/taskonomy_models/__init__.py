@@ -3,6 +3,7 @@ batches from cached representations, and per-sample test losses for every compet
 
 from ._beam import DEFAULT_BEAM, beam_candidates
 from ._encoders import ENCODERS, EncoderConfig
+from ._estimators import ESTIMATORS, estimate_transferability, hscore, logme_score, ridge_score
 from ._fit import TrainConfig
 from ._losses import LOSSES
 from ._network import TaskNetwork, build_network, load_network, save_network
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_BEAM",
     "ENCODERS",
+    "ESTIMATORS",
     "KINDS",
     "LOSSES",
     "EncoderConfig",
@@ -25,10 +27,14 @@ __all__ = [
     "beam_candidates",
     "build_network",
     "competitor_name",
+    "estimate_transferability",
     "extract_representations",
+    "hscore",
     "load_network",
+    "logme_score",
     "per_sample_losses",
     "predict",
+    "ridge_score",
     "save_network",
     "train_pixels_baseline",
     "train_readouts",
