@@ -352,7 +352,7 @@ def _quantile_bins(column: Tensor, bins: int) -> Tensor:
     edges = torch.quantile(
         column, torch.linspace(0, 1, bins + 1, dtype=column.dtype, device=column.device)[1:-1]
     )
-    ids = torch.bucketize(column, edges.unique())
+    ids = torch.bucketize(column.contiguous(), edges.unique())
     return torch.unique(ids, return_inverse=True)[1]
 
 
