@@ -209,3 +209,19 @@ def test_a_runs_files_get_the_umask_mode(serial_run):
     wrong = {str(p.relative_to(serial_run)): oct(p.stat().st_mode & 0o777) for p in files}
     wrong = {k: v for k, v in wrong.items() if int(v, 8) != expected}
     assert not wrong, f"expected {oct(expected)}"
+
+
+def test_estimates_sit_beside_the_trained_readouts(serial_run):
+    est = json.loads((serial_run / "estimates" / "estimates.json").read_text())
+    assert set(est["scores"]) == set(TINY.estimates.methods)
+    sources = [*TINY.tasks.sources, "random"]
+    scored = [t for t in TINY.tasks.targets if t not in est["skipped"]]
+    assert scored
+    for scores in est["scores"].values():
+        assert {f"{s}__{t}" for s in sources for t in scored} == set(scores)
+        assert all(math.isfinite(v) for v in scores.values())
+    comparison = json.loads((serial_run / "evaluation" / "estimates_comparison.json").read_text())
+    for result in comparison["methods"].values():
+        assert -1 <= result["spearman"] <= 1 and 0 <= result["top1"] <= 1
+    html = (serial_run / "report" / "index.html").read_text()
+    assert "Cheap estimates vs trained readouts" in html and "agreed best" in html

@@ -108,6 +108,15 @@ class TransferConfig:
 
 
 @dataclass(frozen=True)
+class EstimatesConfig:
+    """Cheap transferability estimates from the cached representations, beside the readouts."""
+
+    methods: tuple[str, ...] = ("logme", "hscore", "ridge")  # () = skip the estimates
+    pixels_per_image: int = 64  # dense targets: pixels sampled per transfer image
+    prune_top_k: int = 3  # regret of keeping only the k best-estimated sources per target
+
+
+@dataclass(frozen=True)
 class TaxonomyConfig:
     """Step IV and evaluation."""
 
@@ -133,6 +142,7 @@ class RunConfig:
     tasks: TaskConfig = field(default_factory=TaskConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     transfer: TransferConfig = field(default_factory=TransferConfig)
+    estimates: EstimatesConfig = field(default_factory=EstimatesConfig)
     taxonomy: TaxonomyConfig = field(default_factory=TaxonomyConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
     seed: int = 0

@@ -37,7 +37,8 @@ BF16_PEAKS: tuple[tuple[str, float], ...] = (
     ("H100 80GB HBM3", 989.0),  # what an H100 SXM calls itself
     ("A100", 312.0),
 )
-STAGES = ("dataset", "networks", "representations", "readouts", "beam", "affinities")
+STAGES = ("dataset", "networks", "representations", "estimates", "readouts", "beam")
+STAGES += ("affinities",)
 STAGES += ("evaluation", "predictions")
 WARMUP_STEPS = 3
 

@@ -21,9 +21,10 @@ import taskonomy_bip as bip
 import taskonomy_models as tm
 from taskonomy_data import open_store
 
-from . import jobs, plots
+from . import estimates, jobs, plots
 from .analysis import first_order_matrix, split_key
 from .config import RunConfig
+from .estimates import make_estimates
 from .evaluation import evaluation_sections
 from .executor import Executor
 from .report import Section, write_report
@@ -71,7 +72,7 @@ class Progress:
 
 #: Bumped when a stage's outputs change form, so that a run made by an older version redoes
 #: that stage (and, through the digests, what follows) instead of reading outputs it lacks.
-OUTPUT_VERSIONS = {"readouts": 2, "beam": 2, "evaluation": 2, "predictions": 2}
+OUTPUT_VERSIONS = {"readouts": 2, "beam": 2, "evaluation": 3, "predictions": 2}
 
 
 def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.write) -> Path:
@@ -113,6 +114,12 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
                 (nets,),
                 lambda s: represent(cfg, s, store_url, nets, indices, executor, progress),
             )
+            est = timed(
+                "estimates",
+                {"estimates": cfg.section("estimates"), "targets": cfg.tasks.targets},
+                (reps,),
+                lambda s: make_estimates(cfg, s, store_url, reps, indices, executor),
+            )
             first = timed(
                 "readouts",
                 {"transfer": cfg.section("transfer"), "targets": cfg.tasks.targets},
@@ -129,8 +136,8 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
             evaluation = timed(
                 "evaluation",
                 {"taxonomy": cfg.section("taxonomy"), "novel": cfg.tasks.novel},
-                (aff,),
-                lambda s: evaluate(cfg, s, aff, first),
+                (aff, est),
+                lambda s: evaluate(cfg, s, aff, first, est),
             )
             samples = timed(
                 "predictions",
@@ -453,7 +460,7 @@ def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[
     return {"competitors": len(table.affinities)}
 
 
-def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[str, Any]:
+def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage, est: Stage) -> dict[str, Any]:
     affinity = read_json(aff.path / "affinities.json")
     gain = read_json(aff.path / "wins_vs_pixels.json")
     quality = read_json(aff.path / "wins_vs_task.json")
@@ -485,6 +492,27 @@ def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[str
         before=(b_matrix, b_rows, b_cols, "mean test loss / from-scratch loss"),
     )
     novel = novel_task(cfg, stage, aff, first) if cfg.tasks.novel else None
+    if cfg.estimates.methods:
+        comparison = estimates.compare(
+            bip,
+            estimates.load(est),
+            affinity,
+            sources=[*sources, jobs.RANDOM],
+            targets=list(targets),
+            budgets=list(range(1, len(sources) + 1)),
+            prune_top_k=cfg.estimates.prune_top_k,
+            transform=cfg.taxonomy.transform,
+        )
+        write_json(stage.path / "estimates_comparison.json", comparison)
+        # The first-order readouts' wall time: from their stage's first file to its last.
+        readout_seconds = (first.path / "_done.json").stat().st_mtime - (
+            first.path / "_settings.json"
+        ).stat().st_mtime
+        section = estimates.estimates_section(
+            comparison, readout_seconds, cfg.estimates.prune_top_k
+        )
+        if section is not None:
+            sections.append(section)
     write_json(stage.path / "sections.json", [s.__dict__ for s in sections])
     return {"novel": novel, "mixed": summary["tree"]["mixed"], "shown": summary["gain_at_budget"]}
 
