@@ -218,3 +218,27 @@ def test_per_method_functions_refuse_bad_arrays():
         hscore(np.full((5, 3), np.nan), np.zeros(5, np.int64))
     with pytest.raises(ValueError, match="folds must be between 2"):
         ridge_score(f, np.zeros(5), folds=9)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("kind", ["vector", "pixel_classes"])
+def test_gpu_scores_match_cpu(kind):
+    rng = np.random.default_rng(13)
+    reps = _sources(60, rng, (8, 2, 2))
+    if kind == "vector":
+        task = {"name": "t", "kind": kind, "channels": 2, "loss": "l2"}
+        labels = rng.standard_normal((60, 2)).astype(np.float32)
+    else:
+        task = {"name": "t", "kind": kind, "channels": 3, "loss": "cross_entropy"}
+        labels = rng.integers(0, 3, (60, 8, 8))
+    for method in METHODS:
+        cpu = estimate_transferability(task, reps, labels, method=method)
+        gpu = estimate_transferability(task, reps, labels, method=method, device="cuda")
+        assert gpu == pytest.approx(cpu, rel=1e-6)
+
+
+def test_asking_for_a_missing_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="no CUDA GPU is visible"):
+        logme_score(np.ones((4, 2)), np.ones(4), device="cuda")

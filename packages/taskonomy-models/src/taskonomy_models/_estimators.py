@@ -114,6 +114,8 @@ def hscore(
     ``targets``: int (n,) class ids, or float (n,) / (n, K) values cut into ``bins`` quantile bins
     per column (scores averaged over columns). With shrinkage gamma the score is
     tr(((1 - gamma) cov + gamma mu I)^-1 (1 - gamma) cov(E[f|y])) (Ibrahim et al., 2022).
+    Features close to white noise (isotropic covariance) get gamma near 1, so a score near 0:
+    the shrunk score ranks sources whose features have structure, as learned codes do.
 
     >>> rng = np.random.default_rng(0)
     >>> y = rng.integers(0, 3, 300)
