@@ -7,6 +7,12 @@ normalisation of per-sample losses (tournaments -> affinities).
 """
 
 from ._affinity import AffinityTable, affinity_table, key_sources, key_target, win_rates
+from ._bootstrap import (
+    AffinityIntervals,
+    bootstrap_affinities,
+    resample_weights,
+    weighted_win_counts,
+)
 from ._consistency import (
     RANDOM_INDEX_NAMES,
     RANDOM_INDEX_TABLES,
@@ -29,6 +35,7 @@ __all__ = [
     "RANDOM_INDEX_NAMES",
     "RANDOM_INDEX_TABLES",
     "SAATY_SCALE",
+    "AffinityIntervals",
     "AffinityTable",
     "Criterion",
     "Evaluation",
@@ -36,6 +43,7 @@ __all__ = [
     "affinity_table",
     "aggregate_judgements",
     "aggregate_priorities",
+    "bootstrap_affinities",
     "complete_matrix",
     "consistency_index",
     "consistency_ratio",
@@ -49,8 +57,10 @@ __all__ = [
     "priorities",
     "random_index",
     "ratio_matrix",
+    "resample_weights",
     "tournament",
     "validate_matrix",
+    "weighted_win_counts",
     "win_counts",
     "win_rates",
 ]
