@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike
 from ._affinity import LossesByTarget, _stack, affinity_table
 from ._incomplete import complete_matrix
 from ._priorities import principal_eigenpair
+from ._tournament import _win_fractions
 
 #: Samples compared in one piece of :func:`weighted_win_counts`; memory is pairs x this x 4 bytes.
 CHUNK_SAMPLES = 2048
@@ -245,11 +246,7 @@ def _replicate_affinities(
     wins: np.ndarray, valid: np.ndarray, clip: tuple[float, float], target: str
 ) -> np.ndarray:
     """Principal eigenvectors of W / W.T for a stack of win counts (B x m x m) -> B x m."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w = np.where(valid > 0, wins / valid, np.nan)
-    m = w.shape[-1]
-    w[:, np.arange(m), np.arange(m)] = 0.5
-    w = np.clip(w, *clip)
+    w = np.clip(_win_fractions(wins, valid), *clip)
     ratio = w / np.swapaxes(w, 1, 2)
     missing = np.isnan(ratio).any(axis=(1, 2))
     try:

@@ -89,11 +89,18 @@ def tournament(
         low, high = (float(c) for c in clip)
         if not 0.0 <= low < high <= 1.0:
             raise ValueError(f"clip must be (low, high) with 0 <= low < high <= 1, got {clip}")
-    wins, valid = win_counts(losses, chunk_samples=chunk_samples)
+    w = _win_fractions(*win_counts(losses, chunk_samples=chunk_samples))
+    return w if clip is None else np.clip(w, low, high)
+
+
+def _win_fractions(wins: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """wins / valid, NaN where a pair has no common sample, 0.5 on the diagonal; for one m x m
+    matrix or a stack (``... x m x m``)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         w = np.where(valid > 0, wins / valid, np.nan)
-    np.fill_diagonal(w, 0.5)
-    return w if clip is None else np.clip(w, low, high)
+    diagonal = np.arange(w.shape[-1])
+    w[..., diagonal, diagonal] = 0.5
+    return w
 
 
 def ratio_matrix(win_fractions: ArrayLike) -> np.ndarray:
