@@ -18,6 +18,7 @@ from . import plots
 from .analysis import first_order_matrix, score_choices, task_tree
 from .report import Section
 from .rundir import atomic_path, write_json
+from .stability import replicate_stability, stability_section, write_stability
 
 # The grouping the paper reports (TASKONOMY.md section 3), by released id and by our ids.
 TASK_GROUPS: dict[str, tuple[str, ...]] = {
@@ -176,11 +177,14 @@ def evaluation_sections(
     time_limit: float | None,
     before: tuple[np.ndarray, list[str], list[str], str] | None = None,
     quality_targets: Sequence[str] | None = None,
+    replicate_problems: Sequence | None = None,
 ) -> tuple[list[Section], dict]:
     """Compute every evaluation, write figures/CSV/JSON under `out`, return report sections.
 
     Quality is scored over `quality_targets` (default: `targets`), those with a network of
-    their own."""
+    their own. With `replicate_problems` (the problem on each bootstrap replicate of the
+    affinities) the taxonomy is solved on each at every budget of the top order and at the
+    graphs' budgets, and the graphs show how often each edge and root is chosen."""
     n = len({*problem_roots_candidates(problem)})
     budgets = list(range(1, n + 1))
     scored = list(targets if quality_targets is None else quality_targets)
@@ -189,6 +193,15 @@ def evaluation_sections(
     top_order = max(orders)
     bands = significance(bip, problem, budgets, top_order, quality, scored, random_samples, seed)
     by = {(r.budget, r.max_order): r for r in rows}
+    stable = {}
+    if replicate_problems:
+        wanted = {(b, top_order) for b in budgets} | {
+            (b, o) for b in graph_budgets for o in curve_orders
+        }
+        chosen = {k: (by[k].roots, by[k].choices) for k in sorted(wanted) if k in by}
+        chosen = {k: v for k, v in chosen.items() if v[1]}
+        stable = replicate_stability(bip, replicate_problems, chosen, time_limit)
+        write_stability(out / "stability.json", stable)
 
     sections = []
     # Affinities
@@ -375,19 +388,36 @@ def evaluation_sections(
                 t: k.split("__")[:-1] for t, k in row.choices.items() if not k.startswith("self__")
             }
             name = f"taxonomy_b{budget}_o{order}.png"
+            labels = {t: f"Q {quality[k]:.2f}" for t, k in row.choices.items() if k in quality}
+            shares = stable.get((budget, order))
+            if shares is not None:
+                for t, share in shares.transfer_frequency.items():
+                    if t in transfers:
+                        labels[t] = f"{labels[t]}, {share:.0%}" if t in labels else f"{share:.0%}"
             plots.taxonomy_graph(
                 row.roots,
                 transfers,
                 f"Budget {budget}, order <= {order}: Quality "
                 f"{row.quality:.2f}, Gain {row.gain:.2f}",
                 out / name,
-                labels={t: f"Q {quality[k]:.2f}" for t, k in row.choices.items() if k in quality},
+                labels=labels,
+                root_labels={r: f"{shares.root_frequency.get(r, 0):.0%}" for r in row.roots}
+                if shares
+                else None,
+                edge_frequency=shares.edge_frequency if shares else None,
             )
             graph_figs.append(
                 (
                     name,
                     f"Roots (left) are trained with full supervision; every "
-                    f"other target reads out from them. Budget {budget}, order {order}.",
+                    f"other target reads out from them. Budget {budget}, order {order}."
+                    + (
+                        f" Percentages: share of the {shares.solved} bootstrap replicates that "
+                        "choose the same root or the same transfer; arrows are as thick as "
+                        "the share choosing that edge."
+                        if shares
+                        else ""
+                    ),
                 )
             )
     sections.append(
@@ -400,6 +430,9 @@ def evaluation_sections(
             figures=graph_figs,
         )
     )
+
+    if stable:
+        sections.append(stability_section(stable, top_order))
 
     summary = {
         "gain_at_budget": {

@@ -25,6 +25,7 @@ from .taskdata import (
     model_task,
     read_rgb,
     read_task,
+    sample_buildings,
     subset,
     tuple_views,
     with_ground_truth,
@@ -216,6 +217,15 @@ def readout_job(
         "predictions", shape=shown.shape, dtype=shown.dtype, chunks=shown.shape, overwrite=True
     )
     array[...] = shown
+    buildings = sample_buildings(store, "test", target, test_index)[keep_test]
+    array = group.create_array(
+        "test_buildings",
+        shape=buildings.shape,
+        dtype="int32",
+        chunks=buildings.shape,
+        overwrite=True,
+    )
+    array[...] = buildings
     group.attrs["names"] = names
     group.attrs["predicted"] = list(result.names)
     group.attrs["complete"] = True
@@ -226,6 +236,11 @@ def read_predictions(url: str, target: str) -> dict[str, np.ndarray]:
     """`{readout key: outputs on the target's shown_samples()}` from a losses store."""
     group = zarr.open_group(url, mode="r")[target]
     return dict(zip(group.attrs["predicted"], group["predictions"][...], strict=True))
+
+
+def read_test_buildings(url: str, target: str) -> np.ndarray:
+    """The building of each of a target's test samples (the columns of its losses)."""
+    return zarr.open_group(url, mode="r")[target]["test_buildings"][...]
 
 
 def read_losses(url: str, target: str) -> dict[str, np.ndarray]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -98,10 +99,15 @@ def taxonomy_graph(
     path: Path,
     *,
     labels: Mapping[str, str] | None = None,
+    root_labels: Mapping[str, str] | None = None,
+    edge_frequency: Mapping[str, float] | None = None,
 ) -> Path:
     """Roots on the left, targets on the right; a transfer is a fan of arrows into its target.
 
-    `transfers` maps each target solved by transfer to its source tasks.
+    `transfers` maps each target solved by transfer to its source tasks; `labels` and
+    `root_labels` add a note to a target's or a root's name. With `edge_frequency`
+    (``"source->target"`` -> share of bootstrap replicates choosing that edge) each arrow is
+    drawn as thick and as opaque as that share.
     """
     targets = sorted(transfers)
     roots = sorted(roots)
@@ -113,7 +119,7 @@ def taxonomy_graph(
             y = 1 - (i + 0.5) / max(len(names), 1)
             ypos[column, name] = y
             face = "#fde0a6" if column == 0 else "#cfe3f7"
-            note = (labels or {}).get(name) if column == 1 else None
+            note = ((labels if column == 1 else root_labels) or {}).get(name)
             ax.text(
                 column,
                 y,
@@ -127,16 +133,54 @@ def taxonomy_graph(
     for i, target in enumerate(targets):
         color = cmap(i % 10)
         for source in transfers[target]:
+            share = None if edge_frequency is None else edge_frequency.get(f"{source}->{target}", 0)
+            style = (
+                {"lw": 1.0, "alpha": 0.8}
+                if share is None
+                else {"lw": 0.4 + 2.6 * share, "alpha": 0.25 + 0.75 * share}
+            )
             ax.annotate(
                 "",
                 xy=(0.98, ypos[1.0, target]),
                 xytext=(0.02, ypos[0.0, source]),
-                arrowprops={"arrowstyle": "->", "color": color, "lw": 1.0, "alpha": 0.8},
+                arrowprops={"arrowstyle": "->", "color": color, **style},
             )
     ax.set_xlim(-0.45, 1.75)
     ax.set_ylim(0, 1)
     ax.axis("off")
     ax.set_title(title, fontsize=10)
+    return save(fig, path)
+
+
+def interval_panels(
+    panels: Mapping[str, Sequence[tuple[str, float, float, float]]], title: str, path: Path
+) -> Path:
+    """One small panel per target: its competitors' values with intervals, best on top.
+
+    `panels` maps a target to ``(label, estimate, low, high)`` rows, best first; the x axis is
+    logarithmic, as affinities span decades.
+    """
+    columns = 3
+    rows = max(1, -(-len(panels) // columns))
+    height = max(len(v) for v in panels.values()) if panels else 1
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(12, rows * (0.32 * height + 0.9)), squeeze=False
+    )
+    for ax in axes.ravel()[len(panels) :]:
+        ax.axis("off")
+    for ax, (target, items) in zip(axes.ravel(), panels.items(), strict=False):
+        y = np.arange(len(items))[::-1]
+        values = np.array([[v, lo, hi] for _, v, lo, hi in items], dtype=float)
+        ax.hlines(y, values[:, 1], values[:, 2], color="#4a7fb5", lw=2)
+        ax.plot(values[:, 0], y, "o", color="#1f3f6b", markersize=3)
+        ax.set_yticks(y, [label for label, *_ in items], fontsize=7)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(target, fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
     return save(fig, path)
 
 

@@ -173,6 +173,14 @@ def covered_tuples(store, split: str, task: str, views: Sequence[int], wanted: i
     return eligible[subset(len(eligible), wanted)]
 
 
+def sample_buildings(store, split: str, task: str, index: Sequence[int] | np.ndarray) -> np.ndarray:
+    """The building (its index into ``store.buildings(split)``) of each sample of `task`; a view
+    tuple's is its first view's (a tuple's views share one building)."""
+    index = np.asarray(index)
+    views = tuple_views(store, split, task, index)[:, 0] if store.spec(task).multiview else index
+    return np.asarray(store.read(split, [], views)["ids"][:, 0], dtype=np.int32)
+
+
 def gather_codes(codes: np.ndarray, views: np.ndarray, represented: Sequence[int]) -> np.ndarray:
     """Per-view codes (N, C, h, w) of the `represented` views (sorted) as (n, k, C, h, w) for an
     (n, k) array of view indices.
