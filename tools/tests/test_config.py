@@ -65,3 +65,18 @@ def test_impossible_task_lists_are_refused_before_any_work(tasks, message) -> No
 
     with pytest.raises(ValueError, match=message):
         check(config.build({"tasks": tasks}, config.profile("tiny")))
+
+
+@pytest.mark.parametrize(
+    ("taxonomy", "message"),
+    [
+        ({"bootstrap": 1}, "bootstrap must be 0"),
+        ({"bootstrap": -5}, "bootstrap must be 0"),
+        ({"bootstrap_by": "scene"}, "bootstrap_by = 'scene'"),
+    ],
+)
+def test_bad_bootstrap_settings_are_refused_before_any_work(taxonomy, message) -> None:
+    from taskonomy_tools.pipeline import check
+
+    with pytest.raises(ValueError, match=message):
+        check(config.build({"taxonomy": taxonomy}, config.profile("tiny")))

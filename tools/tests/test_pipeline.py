@@ -12,11 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from taskonomy_data import open_store
 from taskonomy_tools import config
-from taskonomy_tools.jobs import read_losses
+from taskonomy_tools.jobs import read_losses, read_test_buildings
 from taskonomy_tools.pipeline import run_pipeline
 from taskonomy_tools.taskdata import covered_tuples, subset
 
@@ -47,6 +48,7 @@ def test_every_stage_writes_its_outputs(serial_run):
         "readouts",
         "beam",
         "affinities",
+        "bootstrap",
         "evaluation",
         "predictions",
     ):
@@ -61,6 +63,7 @@ def test_every_stage_writes_its_outputs(serial_run):
         "samples.png",
         "transfers.png",
         "novel_task.png",
+        "affinity_intervals.png",
     ):
         assert figure in html
         assert (serial_run / "report" / figure).stat().st_size > 1000
@@ -101,7 +104,8 @@ def test_a_rerun_skips_every_stage(serial_run):
     run_pipeline(TINY, serial_run, log=messages.append)
     assert time.perf_counter() - start < 30
     skipped = [m for m in messages if m.endswith("up to date, skipped")]
-    assert len(skipped) == 9, messages  # every stage, estimates included
+    stages = [p for p in serial_run.iterdir() if (p / "_done.json").exists()]
+    assert len(skipped) == len(stages) >= 12, messages  # every stage, pruning and bootstrap too
 
 
 def test_changing_a_setting_reruns_only_downstream_stages(serial_run, tmp_path):
@@ -225,3 +229,83 @@ def test_estimates_sit_beside_the_trained_readouts(serial_run):
         assert -1 <= result["spearman"] <= 1 and 0 <= result["top1"] <= 1
     html = (serial_run / "report" / "index.html").read_text()
     assert "Cheap estimates vs trained readouts" in html and "agreed best" in html
+
+
+def test_error_bars_come_from_the_test_samples_buildings(serial_run):
+    store = open_store(str(serial_run / "dataset" / "store.zarr"))
+    losses_url = str(serial_run / "readouts" / "losses.zarr")
+    test_views = subset(store.samples("test"), TINY.transfer.test_samples)
+    ids = store.read("test", [], test_views)["ids"]
+    depth = read_test_buildings(losses_url, "rgb2depth")
+    assert np.array_equal(depth, ids[:, 0])  # every view has depth: one building per loss
+    tuples = covered_tuples(store, "test", "fix_pose", test_views, TINY.transfer.test_samples)
+    first_views = store.read_pairs("test", "fix_pose", tuples)["views"][:, 0]
+    pose = read_test_buildings(losses_url, "fix_pose")
+    assert np.array_equal(pose, store.read("test", [], first_views)["ids"][:, 0])
+    assert len(pose) == len(read_losses(losses_url, "fix_pose")["self__fix_pose"])
+    # The tiny profile has too few test buildings for a cluster bootstrap, and the report says so.
+    boot = json.loads((serial_run / "bootstrap" / "_done.json").read_text())
+    assert boot["replicates"] == TINY.taxonomy.bootstrap and boot["by"] == "sample"
+    stable = json.loads((serial_run / "report" / "stability.json").read_text())
+    top = max(TINY.taxonomy.orders)
+    budgets = {s["budget"] for s in stable if s["max_order"] == top}
+    assert budgets == set(range(1, len(budgets) + 1)) and len(budgets) >= 3
+    for s in stable:
+        assert 0 <= s["same_roots"] <= 1 and s["solved"] == TINY.taxonomy.bootstrap
+        assert all(0 < f <= 1 for f in s["root_frequency"].values())
+    html = (serial_run / "report" / "index.html").read_text()
+    assert "Error bars" in html and "whole buildings cannot be drawn" in html
+    assert html.count(f"of {TINY.taxonomy.bootstrap} replicates") >= len(
+        budgets
+    )  # one sentence per budget
+
+
+def _first_order_sources(url: str, target: str) -> set[str]:
+    keys = [k.split("__") for k in read_losses(url, target)]
+    return {k[0] for k in keys if len(k) == 2} - {"random", "pixels", "self"}
+
+
+def test_the_pruning_experiment_trains_only_the_best_estimated_sources(serial_run):
+    est = json.loads((serial_run / "estimates" / "estimates.json").read_text())
+    k, by = TINY.estimates.prune_top_k, TINY.estimates.prune_by
+    url = str(serial_run / "pruned_readouts" / "losses.zarr")
+    for target in TINY.tasks.targets:
+        kept = _first_order_sources(url, target)
+        if target in est["skipped"]:
+            assert kept == set(TINY.tasks.sources) - {target}
+            continue
+        scores = {s: est["scores"][by][f"{s}__{target}"] for s in TINY.tasks.sources}
+        ranked = sorted((s for s in scores if s != target), key=lambda s: (-scores[s], s))
+        assert kept == set(ranked[:k]), target
+        full = read_losses(str(serial_run / "readouts" / "losses.zarr"), target)
+        assert set(read_losses(url, target)) >= {f"pixels__{target}", f"random__{target}"}
+        assert len(read_losses(url, target)) < len(full)
+    comparison = json.loads((serial_run / "evaluation" / "pruning.json").read_text())
+    regrets = [r["regret"] for r in comparison["budgets"]]
+    assert any(math.isfinite(r) for r in regrets)
+    assert all(0 <= r <= 1 for r in regrets if math.isfinite(r))
+    html = (serial_run / "report" / "index.html").read_text()
+    assert f"Pruning by {by}" in html and "saved" in html
+
+
+def test_a_pruned_run_trains_k_sources_per_target_and_its_beam_from_them(serial_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(serial_run, copy)
+    shutil.rmtree(copy / "pruned_readouts")
+    shutil.rmtree(copy / "pruned_beam")
+    networks_before = (copy / "networks" / "_done.json").stat().st_mtime_ns
+    pruned = config.build({"transfer": {"prune_top_k": 2}}, TINY)
+    run_pipeline(pruned, copy, log=lambda m: None)
+    assert (copy / "networks" / "_done.json").stat().st_mtime_ns == networks_before
+    assert not (copy / "pruned_readouts").exists()  # the run itself is the pruned one
+    est = json.loads((copy / "estimates" / "estimates.json").read_text())
+    beam = json.loads((copy / "beam" / "_done.json").read_text())
+    for target in TINY.tasks.targets:
+        kept = _first_order_sources(str(copy / "readouts" / "losses.zarr"), target)
+        assert len(kept) == (len(TINY.tasks.sources) - 1 if target in est["skipped"] else 2)
+        for candidate in beam["candidates"][target]:
+            assert set(candidate) <= kept
+    html = (copy / "report" / "index.html").read_text()
+    assert "Pruning by" not in html and "This run trained only the 2 sources per target" in html

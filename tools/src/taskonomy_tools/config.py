@@ -105,6 +105,9 @@ class TransferConfig:
     beam_triples: int = 4
     beam_quads: int = 3
     max_order: int = 4
+    # > 0: train only the k best-estimated first-order readouts per target (by
+    # [estimates] prune_by), and build the higher-order beam from them
+    prune_top_k: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,10 @@ class EstimatesConfig:
 
     methods: tuple[str, ...] = ("logme", "hscore", "ridge")  # () = skip the estimates
     pixels_per_image: int = 64  # dense targets: pixels sampled per transfer image
-    prune_top_k: int = 3  # regret of keeping only the k best-estimated sources per target
+    # > 0 (with [transfer] prune_top_k = 0): also train the pruned run, keeping only the k
+    # best-estimated sources per target, and report its time saved and regret
+    prune_top_k: int = 3
+    prune_by: str = "logme"  # the estimator that ranks the sources for pruning
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ class TaxonomyConfig:
     transform: str = "identity"
     random_taxonomies: int = 200
     time_limit: float = 30.0
+    bootstrap: int = 100  # replicates of the test set for error bars (0 = none)
+    bootstrap_by: str = "building"  # "building" (cluster bootstrap) | "sample"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import taskonomy_bip as bip
 import taskonomy_models as tm
 from taskonomy_data import open_store
 
-from . import estimates, jobs, plots
+from . import estimates, jobs, plots, pruning, stability
 from .analysis import first_order_matrix, split_key
 from .config import RunConfig
 from .estimates import make_estimates
@@ -32,7 +32,15 @@ from .rundir import RunDir, Stage, atomic_path, read_json, write_json
 from .taskdata import covered_tuples, model_task, read_task, subset, with_ground_truth
 
 # Relative cost of one job of each stage, for the overall progress bar and its time estimate.
-WEIGHTS = {"dataset": 10, "networks": 5, "representations": 1, "readouts": 8, "beam": 16}
+WEIGHTS = {
+    "dataset": 10,
+    "networks": 5,
+    "representations": 1,
+    "readouts": 8,
+    "beam": 16,
+    "pruned_readouts": 3,
+    "pruned_beam": 6,
+}
 
 
 class Progress:
@@ -48,6 +56,8 @@ class Progress:
             "readouts": targets,
             "beam": targets if cfg.transfer.max_order > 1 else 0,
         }
+        if pruning_experiment(cfg):
+            self.jobs |= {"pruned_readouts": targets, "pruned_beam": self.jobs["beam"]}
         self.counted: dict[str, float] = {}
         total = sum(WEIGHTS[name] * n for name, n in self.jobs.items())
         self.bar = tqdm(total=round(total, 1), desc="taskonomy", unit="work", position=0)
@@ -72,7 +82,7 @@ class Progress:
 
 #: Bumped when a stage's outputs change form, so that a run made by an older version redoes
 #: that stage (and, through the digests, what follows) instead of reading outputs it lacks.
-OUTPUT_VERSIONS = {"readouts": 2, "beam": 2, "evaluation": 3, "predictions": 2}
+OUTPUT_VERSIONS = {"readouts": 3, "beam": 2, "evaluation": 4, "predictions": 2}
 
 
 def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.write) -> Path:
@@ -116,28 +126,68 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
             )
             est = timed(
                 "estimates",
-                {"estimates": cfg.section("estimates"), "targets": cfg.tasks.targets},
+                {
+                    "methods": cfg.estimates.methods,
+                    "pixels_per_image": cfg.estimates.pixels_per_image,
+                    "targets": cfg.tasks.targets,
+                },
                 (reps,),
                 lambda s: make_estimates(cfg, s, store_url, reps, indices, executor),
             )
+            args = (store_url, nets, reps, indices, executor, progress)
+            k = cfg.transfer.prune_top_k
             first = timed(
                 "readouts",
-                {"transfer": cfg.section("transfer"), "targets": cfg.tasks.targets},
-                (reps,),
-                lambda s: first_order(cfg, s, store_url, nets, reps, indices, executor, progress),
+                {"transfer": cfg.section("transfer"), "targets": cfg.tasks.targets}
+                | ({"prune_by": cfg.estimates.prune_by} if k else {}),
+                (reps, est) if k else (reps,),
+                lambda s: first_order(cfg, s, *args, keep=kept(cfg, est, k)),
             )
             beam = timed(
                 "beam",
                 {"transfer": cfg.section("transfer")},
                 (first,),
-                lambda s: higher_order(cfg, s, store_url, reps, first, indices, executor, progress),
+                lambda s: higher_order(cfg, s, first, *args),
             )
+            pruned = None
+            if pruning_experiment(cfg):
+                k = cfg.estimates.prune_top_k
+                settings = {"k": k, "by": cfg.estimates.prune_by}
+                pruned_first = timed(
+                    "pruned_readouts",
+                    {"transfer": cfg.section("transfer"), "targets": cfg.tasks.targets} | settings,
+                    (reps, est),
+                    lambda s: first_order(
+                        cfg, s, *args, keep=kept(cfg, est, k), name="pruned_readouts"
+                    ),
+                )
+                pruned_beam = timed(
+                    "pruned_beam",
+                    {"transfer": cfg.section("transfer")},
+                    (pruned_first,),
+                    lambda s: higher_order(cfg, s, pruned_first, *args, name="pruned_beam"),
+                )
+                pruned = (pruned_first, pruned_beam)
             aff = timed("affinities", {}, (first, beam), lambda s: affinities(cfg, s, first, beam))
+            boot = timed(
+                "bootstrap",
+                {
+                    "replicates": cfg.taxonomy.bootstrap,
+                    "by": cfg.taxonomy.bootstrap_by,
+                    "seed": cfg.seed,
+                },
+                (first, beam),
+                lambda s: bootstrap(cfg, s, first, beam),
+            )
             evaluation = timed(
                 "evaluation",
-                {"taxonomy": cfg.section("taxonomy"), "novel": cfg.tasks.novel},
-                (aff, est),
-                lambda s: evaluate(cfg, s, aff, first, est),
+                {
+                    "taxonomy": cfg.section("taxonomy"),
+                    "novel": cfg.tasks.novel,
+                    "prune": cfg.section("estimates"),
+                },
+                (aff, est, boot, beam, *(pruned or ())),
+                lambda s: evaluate(cfg, s, aff, first, est, boot, beam, pruned),
             )
             samples = timed(
                 "predictions",
@@ -203,6 +253,28 @@ def check(cfg: RunConfig) -> None:
         raise ValueError(f"[tasks] novel = {cfg.tasks.novel!r} must be one of the targets")
     if cfg.transfer.max_order < 1:
         raise ValueError("[transfer] max_order must be >= 1")
+    for section in ("transfer", "estimates"):
+        k = getattr(cfg, section).prune_top_k
+        if k < 0:
+            raise ValueError(f"[{section}] prune_top_k must be >= 0 (0: no pruning), got {k}")
+    pruning_on = cfg.transfer.prune_top_k or cfg.estimates.prune_top_k
+    if pruning_on and cfg.estimates.methods and cfg.estimates.prune_by not in cfg.estimates.methods:
+        raise ValueError(
+            f"[estimates] prune_by = {cfg.estimates.prune_by!r} must be one of [estimates] "
+            f"methods {list(cfg.estimates.methods)}"
+        )
+    if cfg.transfer.prune_top_k and not cfg.estimates.methods:
+        raise ValueError(
+            "[transfer] prune_top_k needs the estimates that rank the sources: set [estimates] "
+            'methods (e.g. ["logme"])'
+        )
+    if cfg.taxonomy.bootstrap < 0 or cfg.taxonomy.bootstrap == 1:
+        raise ValueError("[taxonomy] bootstrap must be 0 (no error bars) or >= 2 replicates")
+    if cfg.taxonomy.bootstrap_by not in ("building", "sample"):
+        raise ValueError(
+            f'[taxonomy] bootstrap_by = {cfg.taxonomy.bootstrap_by!r}: use "building" (whole '
+            'buildings are drawn) or "sample"'
+        )
 
 
 def dataset_settings(cfg: RunConfig) -> dict[str, Any]:
@@ -363,7 +435,27 @@ def represent(cfg, stage, store_url, nets, indices, executor, progress) -> dict[
     return {"store": url}
 
 
-def first_order(cfg, stage, store_url, nets, reps, indices, executor, progress) -> dict[str, Any]:
+def kept(cfg: RunConfig, est: Stage, k: int) -> dict[str, list[str]] | None:
+    """The sources each target's first-order readouts keep when pruning to `k` (None: all)."""
+    if not k:
+        return None
+    scores = estimates.load(est)
+    return pruning.kept_sources(
+        scores, cfg.tasks.targets, cfg.tasks.sources, k, cfg.estimates.prune_by
+    )
+
+
+def pruning_experiment(cfg: RunConfig) -> bool:
+    """Whether the run trains the pruned readouts beside the full ones (to compare them)."""
+    return bool(cfg.estimates.prune_top_k and cfg.estimates.methods) and not (
+        cfg.transfer.prune_top_k
+    )
+
+
+def first_order(
+    cfg, stage, store_url, nets, reps, indices, executor, progress, keep=None, name="readouts"
+) -> dict[str, Any]:
+    """Step II, first order: every source's readout per target (or only `keep[target]`'s)."""
     url = jobs.create_output_store(str(stage.path / "losses.zarr"))
     reps_url = read_json(reps.path / "_done.json")["store"]
     transfer = cfg.section("transfer") | {
@@ -373,13 +465,16 @@ def first_order(cfg, stage, store_url, nets, reps, indices, executor, progress) 
     }
     job_args = []
     for t in cfg.tasks.targets:
-        competitors = [(s,) for s in cfg.tasks.sources] + [(jobs.RANDOM,)]
+        chosen = cfg.tasks.sources if keep is None else keep[t]
+        competitors = [(s,) for s in chosen] + [(jobs.RANDOM,)]
         network = str(nets.path / f"{t}.pt") if t in cfg.tasks.sources else None
         args = (store_url, t, competitors, reps_url, *readout_indices(indices, t))
         job_args.append((*args, transfer, cfg.seed, url, True, network, represented(indices)))
-    done = progress.job_done("readouts")
-    executor.map(jobs.readout_job, job_args, "first-order readouts", on_done=done)
-    return {"store": url, "transfer": transfer}
+    done = progress.job_done(name)
+    executor.map(jobs.readout_job, job_args, f"first-order readouts ({name})", on_done=done)
+    # Transfers trained: neither random nor a target's readout of its own representation.
+    trained = sum(sum(c[0] not in (jobs.RANDOM, a[1]) for c in a[2]) for a in job_args)
+    return {"store": url, "transfer": transfer, "first_order_readouts": trained}
 
 
 def readout_indices(indices: dict[str, Any], target: str) -> tuple[list[int], list[int]]:
@@ -405,7 +500,9 @@ def first_order_ranking(losses: dict[str, np.ndarray], target: str) -> list[str]
     return [keys[k] for k in ranked if keys[k] not in (target, jobs.RANDOM)]
 
 
-def higher_order(cfg, stage, store_url, reps, first, indices, executor, progress) -> dict[str, Any]:
+def higher_order(
+    cfg, stage, first, store_url, nets, reps, indices, executor, progress, name="beam"
+) -> dict[str, Any]:
     url = jobs.create_output_store(str(stage.path / "losses.zarr"))
     first_info = read_json(first.path / "_done.json")
     reps_url = read_json(reps.path / "_done.json")["store"]
@@ -421,12 +518,13 @@ def higher_order(cfg, stage, store_url, reps, first, indices, executor, progress
             job_args.append(
                 (*args, first_info["transfer"], cfg.seed, url, False, None, represented(indices))
             )
-    done = progress.job_done("beam")
-    executor.map(jobs.readout_job, job_args, "higher-order readouts", on_done=done)
+    done = progress.job_done(name)
+    executor.map(jobs.readout_job, job_args, f"higher-order readouts ({name})", on_done=done)
     return {"store": url, "candidates": candidates, "trained": [a[1] for a in job_args]}
 
 
-def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[str, Any]:
+def transfer_losses(cfg: RunConfig, first: Stage, beam: Stage) -> dict[str, dict[str, Any]]:
+    """Per target, every competitor's per-sample test losses: first order and the beam."""
     first_url = read_json(first.path / "_done.json")["store"]
     beam_info = read_json(beam.path / "_done.json")
     losses = {}
@@ -434,10 +532,20 @@ def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[
         losses[t] = jobs.read_losses(first_url, t)
         if t in beam_info["trained"]:
             losses[t] |= jobs.read_losses(beam_info["store"], t)
+    return losses
+
+
+def tournaments(losses: dict[str, dict[str, Any]]) -> tuple[ahp.AffinityTable, dict, dict]:
+    """The affinity table, Gain (win rates against pixels) and Quality (against self)."""
     table = ahp.affinity_table(losses)
     gain = ahp.win_rates(losses, "pixels")  # every target has its first-order pixels baseline
     with_self = {t: v for t, v in losses.items() if f"self__{t}" in v}
-    quality = ahp.win_rates(with_self, "self")
+    return table, gain, ahp.win_rates(with_self, "self")
+
+
+def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[str, Any]:
+    losses = transfer_losses(cfg, first, beam)
+    table, gain, quality = tournaments(losses)
     # "Before AHP": each transfer's mean test loss relative to training from scratch.
     before = {
         k: float(np.nanmean(v) / np.nanmean(losses[t][f"pixels__{t}"]))
@@ -460,17 +568,50 @@ def affinities(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[
     return {"competitors": len(table.affinities)}
 
 
-def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage, est: Stage) -> dict[str, Any]:
+def bootstrap(cfg: RunConfig, stage: Stage, first: Stage, beam: Stage) -> dict[str, Any]:
+    """Error bars: every affinity on `[taxonomy] bootstrap` replicates of the test set."""
+    if not cfg.taxonomy.bootstrap:
+        return {"replicates": 0}
+    first_url = read_json(first.path / "_done.json")["store"]
+    groups = (
+        {t: jobs.read_test_buildings(first_url, t) for t in cfg.tasks.targets}
+        if cfg.taxonomy.bootstrap_by == "building"
+        else None
+    )
+    losses = transfer_losses(cfg, first, beam)
+    return stability.bootstrap_stage(losses, groups, cfg.taxonomy.bootstrap, cfg.seed, stage.path)
+
+
+def evaluate(
+    cfg: RunConfig,
+    stage: Stage,
+    aff: Stage,
+    first: Stage,
+    est: Stage,
+    boot: Stage,
+    beam: Stage,
+    pruned: tuple[Stage, Stage] | None = None,
+) -> dict[str, Any]:
     affinity = read_json(aff.path / "affinities.json")
     gain = read_json(aff.path / "wins_vs_pixels.json")
     quality = read_json(aff.path / "wins_vs_task.json")
     before = read_json(aff.path / "loss_vs_pixels.json")
     sources, targets = cfg.tasks.sources, cfg.tasks.targets
-    problem = bip.Problem.from_affinities(
-        affinity,
-        transform=cfg.taxonomy.transform,
-        source_only=tuple(s for s in sources if s not in targets),
-        target_only=tuple(t for t in targets if t not in sources),
+
+    def problem_of(values: dict[str, float]) -> bip.Problem:
+        named = {name for key in values for name in key.split("__")}
+        return bip.Problem.from_affinities(
+            values,
+            transform=cfg.taxonomy.transform,
+            source_only=tuple(s for s in sources if s not in targets and s in named),
+            target_only=tuple(t for t in targets if t not in sources),
+        )
+
+    problem = problem_of(affinity)
+    boot_info = read_json(boot.path / "_done.json")
+    intervals = stability.load_intervals(boot.path) if boot_info["replicates"] else None
+    replicates = (
+        [problem_of(intervals.replicate(b)) for b in range(intervals.n_boot)] if intervals else None
     )
     orders = tuple(o for o in cfg.taxonomy.orders if o <= cfg.transfer.max_order)
     b_matrix, b_rows, b_cols = first_order_matrix(before, targets=list(targets))
@@ -490,9 +631,21 @@ def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage, est: Stage)
         seed=cfg.seed,
         time_limit=cfg.taxonomy.time_limit,
         before=(b_matrix, b_rows, b_cols, "mean test loss / from-scratch loss"),
+        replicate_problems=replicates,
     )
+    if intervals is not None:
+        shutil.copy2(boot.path / "affinity_intervals.csv", stage.path / "affinity_intervals.csv")
+        section = stability.intervals_section(
+            intervals,
+            list(targets),
+            boot_info["groups"],
+            boot_info["by"] == "group",
+            stage.path,
+            leave_out=lambda key: key.startswith(("self__", f"{jobs.RANDOM}__")),
+        )
+        sections.insert(1, section)  # after the affinities
     novel = novel_task(cfg, stage, aff, first) if cfg.tasks.novel else None
-    if cfg.estimates.methods:
+    if cfg.estimates.methods and not cfg.transfer.prune_top_k:  # needs every readout
         comparison = estimates.compare(
             bip,
             estimates.load(est),
@@ -505,16 +658,56 @@ def evaluate(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage, est: Stage)
         )
         write_json(stage.path / "estimates_comparison.json", comparison)
         # The first-order readouts' wall time: from their stage's first file to its last.
-        readout_seconds = (first.path / "_done.json").stat().st_mtime - (
-            first.path / "_settings.json"
-        ).stat().st_mtime
+        readout_seconds = stage_seconds(first)
         section = estimates.estimates_section(
             comparison, readout_seconds, cfg.estimates.prune_top_k
         )
         if section is not None:
             sections.append(section)
+    if cfg.transfer.prune_top_k:
+        trained = read_json(first.path / "_done.json")["first_order_readouts"]
+        full = sum(len([s for s in sources if s != t]) for t in targets)
+        seconds = stage_seconds(first) + stage_seconds(beam)
+        by = cfg.estimates.prune_by
+        sections.append(
+            pruning.pruned_run_section(cfg.transfer.prune_top_k, by, trained, full, seconds)
+        )
+    if pruned is not None:
+        full = {"affinities": affinity, "gain": gain, "quality": quality}
+        sections.append(compare_pruned(cfg, stage, problem_of, full, (first, beam), pruned))
     write_json(stage.path / "sections.json", [s.__dict__ for s in sections])
     return {"novel": novel, "mixed": summary["tree"]["mixed"], "shown": summary["gain_at_budget"]}
+
+
+def stage_seconds(stage: Stage) -> float:
+    """A finished stage's wall time: from its first file (the settings) to its last."""
+    done, started = (stage.path / "_done.json").stat(), (stage.path / "_settings.json").stat()
+    return done.st_mtime - started.st_mtime
+
+
+def compare_pruned(cfg, stage, problem_of, full, full_stages, pruned) -> Section:
+    """The pruning experiment: the pruned readouts' taxonomy against the full run's."""
+    table, gain, quality = tournaments(transfer_losses(cfg, *pruned))
+    targets = list(cfg.tasks.targets)
+    comparison = pruning.compare_runs(
+        bip,
+        problem_of,
+        full,
+        {"affinities": table.affinities, "gain": gain, "quality": quality},
+        budgets=list(range(1, len(cfg.tasks.sources) + 1)),
+        max_order=max(o for o in cfg.taxonomy.orders if o <= cfg.transfer.max_order),
+        targets=targets,
+        quality_targets=[t for t in targets if t in cfg.tasks.sources],
+    )
+    write_json(stage.path / "pruning.json", comparison)
+    trained = tuple(
+        read_json(s.path / "_done.json")["first_order_readouts"]
+        for s in (pruned[0], full_stages[0])
+    )
+    seconds = tuple(sum(map(stage_seconds, run)) for run in (pruned, full_stages))
+    return pruning.pruning_section(
+        comparison, cfg.estimates.prune_top_k, cfg.estimates.prune_by, trained, seconds
+    )
 
 
 def novel_task(cfg: RunConfig, stage: Stage, aff: Stage, first: Stage) -> dict[str, Any]:
@@ -618,6 +811,9 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
         shutil.copy2(aff.path / name, folder / name)
     for name in ("taxonomy_sweep.csv", "evaluation.json"):
         shutil.copy2(evaluation.path / name, folder / name)
+    for name in ("affinity_intervals.csv", "stability.json"):
+        if (evaluation.path / name).exists():
+            shutil.copy2(evaluation.path / name, folder / name)
     info = read_json(data.path / "_done.json")
     done = read_json(evaluation.path / "_done.json")
     sections = [Section(**s) for s in read_json(evaluation.path / "sections.json")]
