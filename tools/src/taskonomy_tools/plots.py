@@ -157,8 +157,8 @@ def interval_panels(
 ) -> Path:
     """One small panel per target: its competitors' values with intervals, best on top.
 
-    `panels` maps a target to ``(label, estimate, low, high)`` rows, best first; the x axis is
-    logarithmic, as affinities span decades.
+    `panels` maps a target to ``(label, estimate, low, high)`` rows, best first; each panel's
+    x axis starts at 0, so an interval's width reads against its value.
     """
     columns = 3
     rows = max(1, -(-len(panels) // columns))
@@ -174,8 +174,9 @@ def interval_panels(
         ax.hlines(y, values[:, 1], values[:, 2], color="#4a7fb5", lw=2)
         ax.plot(values[:, 0], y, "o", color="#1f3f6b", markersize=3)
         ax.set_yticks(y, [label for label, *_ in items], fontsize=7)
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xlim(0, float(np.nanmax(values)) * 1.08)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.3g"))
         ax.tick_params(axis="x", labelsize=7)
         ax.set_title(target, fontsize=9)
         ax.grid(alpha=0.3, axis="x")

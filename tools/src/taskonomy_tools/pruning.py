@@ -122,8 +122,8 @@ def pruning_section(
                 f"{seconds[0]:.0f} s of readouts instead of {seconds[1]:.0f} s ({saved:.0%} "
                 f"saved). Its taxonomy loses {median:.1%} of the full run's summed affinity at "
                 f"the median budget (at most {worst['regret']:.1%}, at budget {worst['budget']}),"
-                f" and its Quality is {np.mean(drop) if drop else float('nan'):+.3f} below the "
-                "full run's on average.",
+                f" and its Quality is {_lower(np.mean(drop) if drop else float('nan'))} than "
+                "the full run's on average.",
                 bool(regrets) and median < 0.05,
             )
         ],
@@ -169,3 +169,8 @@ def pruned_run_section(k: int, method: str, trained: int, full: int, seconds: fl
             "agreement with the trained readouts, which needs every readout)."
         ],
     )
+
+
+def _lower(drop: float) -> str:
+    """'0.045 lower' / '0.010 higher' for a Quality drop."""
+    return f"{drop:.3f} lower" if not drop < 0 else f"{-drop:.3f} higher"
