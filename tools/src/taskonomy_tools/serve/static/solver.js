@@ -72,45 +72,78 @@ function show(sol) {
   $("result").tBodies[0].innerHTML = rows.join("");
 }
 
+// Layered layout that fits the graph's box at any width: roots in rows on top, targets in rows
+// below, each node a box with the task's full name; a target is coloured by Gain or Quality.
+const CHAR_PX = 6.4, NODE_H = 22, ROW_GAP = 14, BAND_GAP = 70;
+
+function colour(x) {  // white (0) -> blue (1), as the authors' page shaded by quality
+  if (x == null) return "#eeeeee";
+  const v = Math.max(0, Math.min(1, x));
+  const mix = (a, b) => Math.round(a + (b - a) * v);
+  return `rgb(${mix(247, 8)},${mix(251, 81)},${mix(255, 156)})`;
+}
+
+function gridRows(names, width, colW) {
+  const perRow = Math.max(1, Math.floor(width / colW));
+  const rows = [];
+  for (let i = 0; i < names.length; i += perRow) rows.push(names.slice(i, i + perRow));
+  return rows;
+}
+
 function drawGraph(sol) {
   const svg = $("graph"), NS = "http://www.w3.org/2000/svg";
   svg.innerHTML = "";
-  const roots = sol.roots || [], targets = Object.keys(sol.transfers || {});
-  const W = Number(svg.getAttribute("width")), pos = {};
-  const place = (names, y, cls) => names.forEach((n, i) => {
-    const x = (W / (names.length + 1)) * (i + 1);
-    pos[cls + n] = [x, y];
-  });
-  place(roots, 80, "r:");
-  place(targets, 320, "t:");
+  const roots = sol.roots || [], targets = Object.keys(sol.transfers || {}).sort();
+  if (!roots.length && !targets.length) { svg.setAttribute("height", 0); return; }
+  const W = Math.max(200, svg.parentElement.clientWidth - 4);
+  const longest = Math.max(...[...roots, ...targets].map((n) => n.length));
+  const colW = Math.min(W, longest * CHAR_PX + 22);
+  const pos = {};
+  let y = 10;
+  const band = (names, prefix) => {
+    for (const row of gridRows(names, W, colW)) {
+      const step = W / row.length;
+      row.forEach((n, i) => { pos[prefix + n] = [step * (i + 0.5), y + NODE_H / 2]; });
+      y += NODE_H + ROW_GAP;
+    }
+  };
+  band([...roots].sort(), "r:");
+  y += BAND_GAP - ROW_GAP;
+  band(targets, "t:");
+  svg.setAttribute("width", W);
+  svg.setAttribute("height", y);
+  svg.setAttribute("viewBox", `0 0 ${W} ${y}`);
+  const by = $("colour-by").value;
+  const f = (x) => (x == null ? "–" : x.toFixed(3));
   for (const t of targets) {
     for (const s of sol.transfers[t]) {
       const a = pos["r:" + (s === "self" ? t : s)], b = pos["t:" + t];
       if (!a) continue;
       const path = document.createElementNS(NS, "path");
       path.setAttribute("class", "edge");
-      path.setAttribute("d", `M${a[0]},${a[1] + 10} C${a[0]},190 ${b[0]},190 ${b[0]},${b[1] - 10}`);
-      path.setAttribute("stroke-width", 1 + 4 * (sol.values[t] || 0));
+      const mid = (a[1] + b[1]) / 2;
+      path.setAttribute("d", `M${a[0]},${a[1] + NODE_H / 2} C${a[0]},${mid} ${b[0]},${mid} ` +
+        `${b[0]},${b[1] - NODE_H / 2}`);
+      path.setAttribute("stroke-width", 1 + 3 * (sol.values[t] || 0));
       svg.appendChild(path);
     }
   }
-  const node = (key, label, cls, title) => {
-    const [x, y] = pos[key], g = document.createElementNS(NS, "g");
+  const node = (key, label, cls, title, fill) => {
+    const [x, cy] = pos[key], g = document.createElementNS(NS, "g");
+    const w = label.length * CHAR_PX + 14;
     g.setAttribute("class", cls);
     g.setAttribute("data-node", label);
-    g.setAttribute("transform", `translate(${x},${y})`);
-    g.innerHTML = `<title>${title}</title><rect x="-16" y="-10" width="32" height="20" rx="4"/>` +
-      `<text class="short" text-anchor="middle" y="4">${label.slice(0, 5)}</text>`;
-    if (cls === "target") {
-      g.innerHTML += `<text text-anchor="end" transform="rotate(-60) translate(-14,0)">${label}</text>`;
-    } else {
-      g.innerHTML += `<text text-anchor="start" transform="rotate(-30) translate(14,-8)">${label}</text>`;
-    }
+    g.setAttribute("transform", `translate(${x},${cy})`);
+    g.innerHTML = `<title>${title}</title>` +
+      `<rect x="${-w / 2}" y="${-NODE_H / 2}" width="${w}" height="${NODE_H}" rx="5"` +
+      (fill ? ` style="fill:${fill}"` : "") + `/>` +
+      `<text class="name" text-anchor="middle" y="4">${label}</text>`;
     svg.appendChild(g);
   };
   roots.forEach((r) => node("r:" + r, r, "root", `${r}: trained with full supervision`));
   targets.forEach((t) => node("t:" + t, t, "target",
-    `${t} <- ${sol.transfers[t].join(" + ")} (value ${(sol.values[t] || 0).toFixed(3)})`));
+    `${t} <- ${sol.transfers[t].join(" + ")}\nvalue ${f(sol.values[t])} · ` +
+    `Gain ${f(sol.gain[t])} · Quality ${f(sol.quality[t])}`, colour((sol[by] || {})[t])));
 }
 
 async function main() {
@@ -129,6 +162,8 @@ async function main() {
   try { saved = JSON.parse(decodeURIComponent(location.hash.slice(1)) || "{}"); } catch { }
   restore(saved);
   $("form").addEventListener("input", update);
+  $("colour-by").addEventListener("input", () => lastSolution && drawGraph(lastSolution));
+  window.addEventListener("resize", () => lastSolution && drawGraph(lastSolution));
   $("download").addEventListener("click", (e) => {
     e.preventDefault();
     const blob = new Blob([JSON.stringify(lastSolution, null, 2)], { type: "application/json" });
