@@ -29,7 +29,7 @@ def test_toml_overrides_a_profile(tmp_path: Path) -> None:
     [
         ("[train]\nepoch = 3\n", "unknown setting train.epoch"),
         ("[trian]\nepochs = 3\n", "unknown configuration section"),
-        ("[train]\nepochs = 'many'\n", "train.epochs must be a int"),
+        ("[train]\nepochs = 'many'\n", "train.epochs must be an integer"),
         ("[train\n", "not valid TOML"),
     ],
 )

@@ -30,8 +30,16 @@ def test_user_errors_are_one_line(tmp_path, full_store, capsys):
     assert main(["info", str(tmp_path / "nope.zarr")]) == 2
     assert main(["show", store.url, "--sample", "99"]) == 2
     assert main(["ingest", str(tmp_path / "nowhere"), str(tmp_path / "x.zarr")]) == 2
+    damaged = tmp_path / "damaged.zarr"
+    damaged.mkdir()
+    (damaged / "zarr.json").write_text("{")
+    assert main(["info", str(damaged)]) == 2
+    (tmp_path / "a_file").write_text("")
+    assert main(["synth", str(tmp_path / "a_file" / "x.zarr"), "--buildings", "3"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and all(line.startswith("taskonomy-data ") for line in err)
+    assert len(err) == 5 and all(line.startswith("taskonomy-data ") for line in err)
+    assert "is not a readable Zarr store" in err[3]
+    assert "a_file/x.zarr: Not a directory; choose another path" in err[4]
 
 
 def test_show_and_the_store_get_the_umask_mode(full_store, tmp_path):

@@ -164,11 +164,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return dispatch(args)
     except (ValueError, OSError) as error:  # a bad file, folder or option: the user can fix it
-        print(f"taskonomy {args.command}: error: {error}", file=sys.stderr)
+        print(f"taskonomy {args.command}: error: {_user_message(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"taskonomy {args.command}: interrupted; run it again to resume", file=sys.stderr)
         return 130
+
+
+def _user_message(error: Exception) -> str:
+    """An OSError as 'PATH: reason; choose another path' rather than '[Errno 20] ...'."""
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"cannot use {error.filename}: {error.strerror}; choose another path"
+    return str(error)
+
+
+def _check_run_folder(out: Path) -> None:
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ValueError(f"--out {out}: {folder} is a file; give a folder for the run")
+            return
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -201,6 +216,7 @@ def dispatch(args: argparse.Namespace) -> int:
             compute["workers"] = args.workers
         if compute:
             cfg = config_module.build({"compute": compute}, cfg)
+        _check_run_folder(args.out)
         report = run_pipeline(cfg, args.out)
         print(f"report: {report}")
         return 0

@@ -11,6 +11,7 @@ on, so changing a setting reruns exactly the stages downstream of it.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,8 +243,87 @@ def _coerce(default: Any, value: Any, name: str) -> Any:
     if isinstance(default, float) and isinstance(value, int):
         return float(value)
     if not isinstance(value, type(default)):
-        raise ValueError(f"{name} must be a {type(default).__name__}, not {value!r}")
+        raise ValueError(f"{name} must be {_TYPE_NAMES[type(default)]}, not {value!r}")
     return value
+
+
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string"}
+
+# (section, setting) -> the smallest value that can run; floats must also be finite.
+MINIMUM: dict[tuple[str, str], float] = {
+    ("dataset", "buildings"): 1,
+    ("dataset", "resolution"): 1,
+    ("train", "epochs"): 1,
+    ("train", "batch_size"): 1,
+    ("train", "max_train_samples"): 0,
+    ("train", "threads"): 0,
+    ("transfer", "transfer_samples"): 1,
+    ("transfer", "test_samples"): 0,
+    ("transfer", "epochs"): 1,
+    ("transfer", "batch_size"): 1,
+    ("transfer", "beam_pairs"): 0,
+    ("transfer", "beam_triples"): 0,
+    ("transfer", "beam_quads"): 0,
+    ("transfer", "max_order"): 1,
+    ("transfer", "prune_top_k"): 0,
+    ("estimates", "pixels_per_image"): 1,
+    ("estimates", "prune_top_k"): 0,
+    ("taxonomy", "random_taxonomies"): 0,
+    ("compute", "workers"): 1,
+    ("compute", "threads_per_worker"): 1,
+    ("compute", "gpus_per_worker"): 0,
+}
+POSITIVE = {("train", "lr"), ("transfer", "lr"), ("taxonomy", "time_limit")}
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("dataset", "kind"): ("synthetic", "ingest", "store"),
+    ("taxonomy", "transform"): ("identity", "sqrt"),
+    ("taxonomy", "bootstrap_by"): ("building", "sample"),
+}
+
+
+def validate(cfg: RunConfig) -> None:
+    """Refuse a number or choice that cannot run, naming the setting and what it may be.
+
+    >>> validate(build({"train": {"lr": 0.0}}))
+    Traceback (most recent call last):
+    ...
+    ValueError: [train] lr = 0.0: must be a finite number > 0
+    """
+    for (section, key), low in MINIMUM.items():
+        value = getattr(getattr(cfg, section), key)
+        if value < low:
+            raise ValueError(f"[{section}] {key} = {value}: must be an integer >= {low}")
+    for section, key in sorted(POSITIVE):
+        value = getattr(getattr(cfg, section), key)
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"[{section}] {key} = {value}: must be a finite number > 0")
+    for (section, key), allowed in CHOICES.items():
+        value = getattr(getattr(cfg, section), key)
+        if value not in allowed:
+            raise ValueError(f"[{section}] {key} = {value!r}: use one of {', '.join(allowed)}")
+    ds = cfg.dataset
+    if ds.kind == "synthetic" and not 32 <= ds.resolution <= 256:
+        raise ValueError(
+            f"[dataset] resolution = {ds.resolution}: the generator draws 32 to 256 pixels a side"
+        )
+    if ds.kind == "synthetic" and ds.buildings < 3:
+        raise ValueError(
+            f"[dataset] buildings = {ds.buildings}: the generator needs at least 3, one for each "
+            "of the train, val and test splits"
+        )
+    if ds.kind in ("ingest", "store") and not ds.source:
+        raise ValueError(f'[dataset] kind = "{ds.kind}" needs source = the folder to read')
+    scheduler = cfg.compute.scheduler
+    if scheduler not in ("serial", "local") and "://" not in scheduler:
+        raise ValueError(
+            f"[compute] scheduler = {scheduler!r}: use 'serial', 'local' or a Dask scheduler "
+            "address such as tcp://10.0.0.5:8786"
+        )
+    bad_orders = [o for o in cfg.taxonomy.orders if not isinstance(o, int) or o < 1]
+    if not cfg.taxonomy.orders or bad_orders:
+        raise ValueError(
+            f"[taxonomy] orders = {list(cfg.taxonomy.orders)}: give whole numbers >= 1, e.g. [1, 2]"
+        )
 
 
 def profile(name: str) -> RunConfig:
@@ -256,9 +336,13 @@ def profile(name: str) -> RunConfig:
 def load(path: Path) -> RunConfig:
     """Read a TOML run configuration: an optional `profile = "..."` plus overriding tables."""
     try:
-        data = tomllib.loads(Path(path).read_text())
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValueError(f"configuration file {path} does not exist") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}; give a TOML file") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text ({error.reason}): give a TOML file") from None
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{path} is not valid TOML: {error}") from None
     return build(data, profile(data.get("profile", "demo")))

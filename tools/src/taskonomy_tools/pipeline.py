@@ -23,7 +23,7 @@ from taskonomy_data import open_store
 
 from . import estimates, jobs, plots, pruning, stability
 from .analysis import first_order_matrix, split_key
-from .config import RunConfig
+from .config import RunConfig, validate
 from .estimates import make_estimates
 from .evaluation import evaluation_sections
 from .executor import Executor
@@ -208,6 +208,7 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
 
 def check(cfg: RunConfig) -> None:
     """Reject a configuration that cannot run, before any work is done."""
+    validate(cfg)
     sources, targets = set(cfg.tasks.sources), set(cfg.tasks.targets)
     if not sources:
         raise ValueError("[tasks] sources is empty; name at least one task to train")
@@ -251,12 +252,6 @@ def check(cfg: RunConfig) -> None:
         )
     if cfg.tasks.novel and cfg.tasks.novel not in targets:
         raise ValueError(f"[tasks] novel = {cfg.tasks.novel!r} must be one of the targets")
-    if cfg.transfer.max_order < 1:
-        raise ValueError("[transfer] max_order must be >= 1")
-    for section in ("transfer", "estimates"):
-        k = getattr(cfg, section).prune_top_k
-        if k < 0:
-            raise ValueError(f"[{section}] prune_top_k must be >= 0 (0: no pruning), got {k}")
     pruning_on = cfg.transfer.prune_top_k or cfg.estimates.prune_top_k
     if pruning_on and cfg.estimates.methods and cfg.estimates.prune_by not in cfg.estimates.methods:
         raise ValueError(
@@ -270,11 +265,6 @@ def check(cfg: RunConfig) -> None:
         )
     if cfg.taxonomy.bootstrap < 0 or cfg.taxonomy.bootstrap == 1:
         raise ValueError("[taxonomy] bootstrap must be 0 (no error bars) or >= 2 replicates")
-    if cfg.taxonomy.bootstrap_by not in ("building", "sample"):
-        raise ValueError(
-            f'[taxonomy] bootstrap_by = {cfg.taxonomy.bootstrap_by!r}: use "building" (whole '
-            'buildings are drawn) or "sample"'
-        )
 
 
 def dataset_settings(cfg: RunConfig) -> dict[str, Any]:

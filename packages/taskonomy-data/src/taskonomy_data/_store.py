@@ -272,6 +272,10 @@ class DatasetStore:
                 self._root = zarr.open_group(self.url, mode=mode, storage_options=opts)
             except FileNotFoundError:
                 raise FileNotFoundError(f"no store at {self.url}") from None
+            except ValueError as error:  # zarr.json that is not JSON, or not zarr's
+                raise ValueError(
+                    f"{self.url} is not a readable Zarr store ({error}); re-create it"
+                ) from None
         return self._root
 
     # -- plan ---------------------------------------------------------------------------------

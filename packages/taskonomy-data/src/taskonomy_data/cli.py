@@ -196,8 +196,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, FileNotFoundError, ImportError) as error:
+    except (ValueError, ImportError, FileNotFoundError) as error:
         print(f"taskonomy-data {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a path under a file, a read-only folder, a full disk
+        where = f" {error.filename}" if error.filename else ""
+        print(
+            f"taskonomy-data {args.command}: error: cannot write or read{where}: "
+            f"{error.strerror or error}; choose another path",
+            file=sys.stderr,
+        )
         return 2
 
 
