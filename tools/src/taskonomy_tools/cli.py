@@ -236,20 +236,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def gpu_check(args: argparse.Namespace) -> int:
-    import tomllib
-
     import torch
 
+    from .config import read_toml
     from .gpucheck import check_config, run_gpu_check
 
-    overrides = {}
-    if args.config is not None:
-        try:
-            overrides = tomllib.loads(args.config.read_text())
-        except FileNotFoundError:
-            raise ValueError(f"configuration file {args.config} does not exist") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ValueError(f"{args.config} is not valid TOML: {error}") from None
+    overrides = read_toml(args.config) if args.config is not None else {}
     try:
         sizes = tuple(int(b) for b in args.batch_sizes.split(",") if b.strip())
     except ValueError:

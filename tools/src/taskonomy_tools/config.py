@@ -335,8 +335,14 @@ def profile(name: str) -> RunConfig:
 
 def load(path: Path) -> RunConfig:
     """Read a TOML run configuration: an optional `profile = "..."` plus overriding tables."""
+    data = read_toml(path)
+    return build(data, profile(data.get("profile", "demo")))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables, or one ValueError naming the file and what is wrong with it."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValueError(f"configuration file {path} does not exist") from None
     except OSError as error:
@@ -345,4 +351,3 @@ def load(path: Path) -> RunConfig:
         raise ValueError(f"{path} is not UTF-8 text ({error.reason}): give a TOML file") from None
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{path} is not valid TOML: {error}") from None
-    return build(data, profile(data.get("profile", "demo")))
