@@ -10,7 +10,7 @@ setting reuses the base's networks). The figures come from each run's ``evaluati
 - ``gain_over_half``: transferred targets with Gain > 0.5 at the report's middle budget.
 
 >>> parse_vary("train.epochs=12,24")
-('train', 'epochs', [12, 24])
+('train.epochs', [12, 24])
 """
 
 from __future__ import annotations
@@ -37,17 +37,22 @@ TREE_ONLY: dict[str, Any] = {
 }
 
 
-def parse_vary(text: str) -> tuple[str, str, list[Any]]:
-    """``section.setting=v1,v2`` -> (section, setting, [v1, v2]), values read as TOML."""
+def parse_vary(text: str) -> tuple[str, list[Any]]:
+    """``section.setting=v1,v2`` (or ``seed=1,2``) -> (name, [v1, v2]), values read as TOML."""
     name, sep, values = text.partition("=")
-    section, dot, key = name.strip().partition(".")
-    if not sep or not dot or not values.strip():
+    name = name.strip()
+    if not sep or not name or not values.strip() or name.count(".") > 1:
         raise ValueError(f"--vary {text!r}: write SECTION.SETTING=V1,V2, e.g. train.epochs=12,24")
     try:
         parsed = tomllib.loads(f"v = [{values}]")["v"]
     except tomllib.TOMLDecodeError:
         parsed = [v.strip() for v in values.split(",")]
-    return section, key, parsed
+    return name, parsed
+
+
+def _override(name: str, value: Any) -> dict[str, Any]:
+    section, _, key = name.rpartition(".")
+    return {section: {key: value}} if section else {key: value}
 
 
 @dataclass(frozen=True)
@@ -89,17 +94,16 @@ def outcome(variant: str, run: Path, seconds: float) -> Outcome:
 
 def ablate(
     base: config_module.RunConfig,
-    varies: Sequence[tuple[str, str, list[Any]]],
+    varies: Sequence[tuple[str, list[Any]]],
     out: Path,
     log: Callable[[str], None] = print,
 ) -> list[Outcome]:
     """Run `base`, then each value of each varied setting alone; write ``ablation.csv``."""
     base = config_module.build(TREE_ONLY, base)
     variants: list[tuple[str, config_module.RunConfig]] = [("base", base)]
-    for section, key, values in varies:
+    for name, values in varies:
         for value in values:
-            cfg = config_module.build({section: {key: value}}, base)
-            variants.append((f"{section}.{key}={value}", cfg))
+            variants.append((f"{name}={value}", config_module.build(_override(name, value), base)))
     for _, cfg in variants:  # a bad variant is refused before any run starts
         check(cfg)
     results = []
