@@ -1,12 +1,15 @@
-"""`taskonomy ablate`: a base run and one-setting variants that reuse the base's stages."""
+"""`taskonomy ablate` (one-setting variants reusing the base's stages) and `taskonomy compare`."""
 
 import csv
 
+import numpy as np
 import pytest
 
 from taskonomy_tools import config
 from taskonomy_tools.ablation import TREE_ONLY, ablate, parse_vary
+from taskonomy_tools.analysis import TaskTree
 from taskonomy_tools.cli import main
+from taskonomy_tools.compare import agreement, branches
 from taskonomy_tools.rundir import read_json
 
 
@@ -20,10 +23,17 @@ def test_parse_vary_reads_toml_values():
         parse_vary("train.epochs")
 
 
-def test_a_variant_reuses_the_base_and_the_table_matches_each_run(tmp_path):
+@pytest.fixture(scope="module")
+def ablated(tmp_path_factory):
+    """The tiny profile and one variant that retrains only the readouts."""
+    out = tmp_path_factory.mktemp("ablation")
     lines: list[str] = []
-    base = config.profile("tiny")
-    results = ablate(base, [("transfer.epochs", [2])], tmp_path, log=lines.append)
+    results = ablate(config.profile("tiny"), [("transfer.epochs", [2])], out, log=lines.append)
+    return out, results, lines
+
+
+def test_a_variant_reuses_the_base_and_the_table_matches_each_run(ablated):
+    tmp_path, results, lines = ablated
     assert [r.variant for r in results] == ["base", "transfer.epochs=2"]
     variant_log = lines[lines.index("[ablation] transfer.epochs=2") :]
     assert "[networks] up to date, skipped" in variant_log
@@ -48,3 +58,47 @@ def test_a_bad_variant_is_refused_before_any_run(tmp_path, monkeypatch, capsys):
     assert main(argv) == 2
     assert "[train] epochs = 0: must be an integer >= 1" in capsys.readouterr().err
     assert not (tmp_path / "abl").exists()
+
+
+def test_compare_counts_shared_branches_roots_and_sources(ablated, tmp_path, capsys):
+    out, _, _ = ablated
+    runs = [out / "base", out / "transfer.epochs=2"]
+    same = agreement([runs[0], runs[0]], budget=2)
+    assert same.branch_share == 1.0 and same.same_roots
+    assert all(share == 1.0 for share in same.same_source.values())
+    result = agreement(runs, budget=2)
+    trees = []
+    for run in runs:
+        tree = read_json(run / "evaluation" / "evaluation.json")["tree"]
+        trees.append(branches(TaskTree(tree["tasks"], np.asarray(tree["linkage"]))))
+    a, b = trees
+    assert result.branch_share == pytest.approx((len(a & b) / len(a) + len(a & b) / len(b)) / 2)
+    assert result.common_branches == sorted(sorted(c) for c in a & b)
+    rows = [
+        next(
+            r
+            for r in read_json(run / "evaluation" / "evaluation.json")["sweep"]
+            if r["budget"] == 2 and r["max_order"] == 1
+        )
+        for run in runs
+    ]
+    assert result.same_roots == (sorted(rows[0]["roots"]) == sorted(rows[1]["roots"]))
+    for target, share in result.same_source.items():
+        agree = rows[0]["choices"][target] == rows[1]["choices"][target]
+        assert share == (1.0 if agree else 0.5)
+    assert (
+        main(["compare", *map(str, runs), "--budget", "2", "--json", str(tmp_path / "a.json")]) == 0
+    )
+    assert "Across 2 runs" in capsys.readouterr().out
+    assert read_json(tmp_path / "a.json")["branch_share"] == pytest.approx(result.branch_share)
+
+
+def test_compare_refuses_what_it_cannot_compare(ablated, tmp_path, capsys):
+    out, _, _ = ablated
+    assert main(["compare", str(out / "base")]) == 2
+    assert main(["compare", str(out / "base"), str(tmp_path)]) == 2
+    assert main(["compare", str(out / "base"), str(out / "base"), "--budget", "99"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "compare needs at least two run folders" in err[0]
+    assert "has no evaluation/evaluation.json: finish that run first" in err[1]
+    assert "has no solved taxonomy at budget 99, order 1" in err[2]

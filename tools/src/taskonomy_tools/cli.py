@@ -111,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ablate.add_argument("--out", type=Path, default=Path("runs/ablation"))
 
+    compare = commands.add_parser(
+        "compare",
+        help="how much of the task tree and of a taxonomy survives across runs (seeds)",
+        description="Compare two or more finished runs (e.g. the same configuration with other "
+        "seeds): the tree branches they share, and the roots and sources they choose at one "
+        "budget.",
+    )
+    compare.add_argument("runs", type=Path, nargs="+", help="run folders")
+    compare.add_argument("--budget", type=int, default=5, help="the taxonomy's budget (5)")
+    compare.add_argument("--order", type=int, default=None, help="max order (default: highest)")
+    compare.add_argument("--json", type=Path, default=None, help="also write the figures here")
+
     analyze = commands.add_parser(
         "analyze",
         help="task tree, taxonomies and plots from released affinities",
@@ -252,6 +264,19 @@ def dispatch(args: argparse.Namespace) -> int:
                 f"{r.gain_over_half}/{r.transferred} ({r.seconds:.0f} s)"
             )
         print(f"table: {args.out / 'ablation.csv'}")
+        return 0
+    if args.command == "compare":
+        import dataclasses
+
+        from .compare import agreement
+        from .rundir import write_json
+
+        result = agreement(args.runs, args.budget, args.order)
+        print(result.sentence())
+        for target, share in result.same_source.items():
+            print(f"  {target}: {share:.0%} of runs agree on its source")
+        if args.json is not None:
+            write_json(args.json, dataclasses.asdict(result))
         return 0
     if args.command == "gpu-check":
         return gpu_check(args)
