@@ -130,6 +130,18 @@ def test_encoder_sizes_give_the_documented_code(size, px, code):
             assert net(torch.zeros(1, 3, px, px)).shape == (1, 1, px, px)
 
 
+def test_tiny_fullres_learns_every_upsampling_and_tiny_only_one():
+    task = {"name": "d", "kind": "pixel_regression", "channels": 1, "loss": "l1"}
+    full = build_network(task, "tiny_fullres", (32, 32), seed=0)
+    tiny = build_network(task, "tiny", (32, 32), seed=0)
+    assert (full.decoder.scale, tiny.decoder.scale) == (1, 4)
+    assert full(torch.zeros(2, 3, 32, 32)).shape == tiny(torch.zeros(2, 3, 32, 32)).shape
+    # the same encoder: only the decoder differs
+    assert sum(p.numel() for p in full.encoder.parameters()) == sum(
+        p.numel() for p in tiny.encoder.parameters()
+    )
+
+
 def test_resnet50_size_matches_the_original_encoder():
     net = build_network(
         {"name": "d", "kind": "vector", "channels": 9, "loss": "l2"}, "resnet50", (256, 256), seed=0

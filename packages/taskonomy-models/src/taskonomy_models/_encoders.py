@@ -44,6 +44,11 @@ ENCODERS: dict[str, EncoderConfig] = {
     "tiny": EncoderConfig(
         "basic", 16, (16, 32, 32), (1, 1, 1), (1, 2, 2), decoder_width=32, decoder_stages=1
     ),
+    # The tiny encoder with every decoder upsampling learned: pixel outputs at full resolution,
+    # so thin maps (edges, keypoints) can be drawn rather than blurred from an 8x8 output.
+    "tiny_fullres": EncoderConfig(
+        "basic", 16, (16, 32, 32), (1, 1, 1), (1, 2, 2), decoder_width=32, decoder_stages=None
+    ),
     # 64-128 px: 128x128 -> 8x8x8.
     "small": EncoderConfig(
         "basic",
