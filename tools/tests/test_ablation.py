@@ -10,6 +10,7 @@ from taskonomy_tools.ablation import TREE_ONLY, ablate, parse_vary
 from taskonomy_tools.analysis import TaskTree
 from taskonomy_tools.cli import main
 from taskonomy_tools.compare import agreement, branches
+from taskonomy_tools.evaluation import TASK_GROUPS
 from taskonomy_tools.rundir import read_json
 
 
@@ -47,6 +48,8 @@ def test_a_variant_reuses_the_base_and_the_table_matches_each_run(ablated):
         summary = read_json(tmp_path / row["variant"] / "evaluation" / "evaluation.json")
         mixed = summary["tree"]["mixed"]
         assert int(row["intruders"]) == sum(len(v) for v in mixed.values())
+        tree = TaskTree(summary["tree"]["tasks"], np.asarray(summary["tree"]["linkage"]))
+        assert float(row["rand_index"]) == round(tree.group_agreement(TASK_GROUPS), 3)
         assert int(row["transferred"]) == len(summary["gain_at_budget"]["gain"])
         assert int(row["above_band"]) == result.above_band <= result.budgets
 

@@ -50,6 +50,8 @@ def test_tree_joins_tasks_with_the_same_transfer_profile_first() -> None:
     assert frozenset("ab") in tree.clades() and frozenset("cd") in tree.clades()
     assert tree.separates({"x": "ab", "y": "cd"}) == {"x": [], "y": []}
     assert tree.separates({"x": "ac", "y": "bd"}) != {"x": [], "y": []}
+    assert tree.group_agreement({"x": "ab", "y": "cd"}) == pytest.approx(1.0)
+    assert tree.group_agreement({"x": "abc", "y": "d"}) < 1.0
 
 
 def test_released_tree_separates_3d_2d_geometric_and_semantic(released_dir) -> None:
@@ -57,6 +59,7 @@ def test_released_tree_separates_3d_2d_geometric_and_semantic(released_dir) -> N
     tree = task_tree(aff)
     assert len(tree.tasks) >= 24
     assert tree.separates(TASK_GROUPS) == {g: [] for g in TASK_GROUPS}
+    assert tree.group_agreement(TASK_GROUPS) == pytest.approx(1.0)
 
 
 def test_score_choices_refuses_to_drop_a_target() -> None:

@@ -6,6 +6,8 @@ setting reuses the base's networks). The figures come from each run's ``evaluati
 
 - ``intruders``: tasks of another group inside the smallest branch holding a group (3D, 2D,
   geometric, semantic; 0 = every group in a branch of its own),
+- ``rand_index``: the adjusted Rand index of the tree cut into 4 branches against the groups
+  (1 = exactly the groups, as on the authors' released numbers; about 0 = chance),
 - ``above_band``: budgets whose Quality is above the 95th percentile of random taxonomies,
 - ``gain_over_half``: transferred targets with Gain > 0.5 at the report's middle budget.
 
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from . import config as config_module
+from .compare import summary_tree
+from .evaluation import TASK_GROUPS
 from .pipeline import check, run_pipeline
 from .rundir import atomic_path, read_json
 
@@ -60,6 +64,7 @@ class Outcome:
     variant: str
     seconds: float
     intruders: int
+    rand_index: float
     mixed: dict[str, list[str]]
     above_band: int
     budgets: int
@@ -83,6 +88,7 @@ def outcome(variant: str, run: Path, seconds: float) -> Outcome:
         variant=variant,
         seconds=round(seconds, 1),
         intruders=sum(len(v) for v in mixed.values()),
+        rand_index=round(summary_tree(summary).group_agreement(TASK_GROUPS), 3),
         mixed=mixed,
         above_band=len(above),
         budgets=len([r for r in rows if str(r["budget"]) in bands]),

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import linkage
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.special import comb
 
 SPECIAL_SOURCES = ("self", "random", "pixels")
 
@@ -96,6 +97,31 @@ class TaskTree:
             others = set().union(*(m for n, m in sets.items() if n != name))
             out[name] = sorted(self.smallest_clade(members) & others) if members else []
         return out
+
+    def group_agreement(self, groups: Mapping[str, Iterable[str]]) -> float:
+        """Adjusted Rand index between the groups and the tree cut into as many branches.
+
+        1 = the cut is exactly the groups; about 0 = no better than chance. Unlike `separates`,
+        one misplaced task costs a little, not a whole group. Tasks in no group are left out.
+
+        >>> tree = TaskTree(list("abcd"), np.array([[0, 1, 1, 2], [2, 3, 1, 2], [4, 5, 2, 4.0]]))
+        >>> round(tree.group_agreement({"x": "ab", "y": "cd"}), 3)
+        1.0
+        >>> round(tree.group_agreement({"x": "ac", "y": "bd"}), 3)
+        -0.5
+        """
+        label = {t: g for g, members in groups.items() for t in members}
+        keep = [i for i, t in enumerate(self.tasks) if t in label]
+        names = sorted({label[self.tasks[i]] for i in keep})
+        cut = fcluster(self.linkage, len(names), criterion="maxclust")[keep]
+        truth = np.array([names.index(label[self.tasks[i]]) for i in keep])
+        table = np.zeros((len(names), cut.max() + 1))
+        np.add.at(table, (truth, cut), 1)
+        pairs = comb(table, 2).sum()
+        rows, cols = comb(table.sum(1), 2).sum(), comb(table.sum(0), 2).sum()
+        expected = rows * cols / comb(len(keep), 2)
+        best = (rows + cols) / 2
+        return float((pairs - expected) / (best - expected)) if best != expected else 1.0
 
 
 def task_tree(affinities: Mapping[str, float], tasks: Sequence[str] | None = None) -> TaskTree:

@@ -58,7 +58,7 @@ class Agreement:
         )
 
 
-def _tree(summary: dict[str, Any]) -> TaskTree:
+def summary_tree(summary: dict[str, Any]) -> TaskTree:
     tree = summary["tree"]
     return TaskTree(list(tree["tasks"]), np.asarray(tree["linkage"], float))
 
@@ -81,7 +81,7 @@ def agreement(runs: Sequence[Path], budget: int = 5, order: int | None = None) -
         if not found or found[0]["status"] != "optimal":
             raise ValueError(f"{run} has no solved taxonomy at budget {budget}, order {order}")
         rows.append(found[0])
-    trees = [branches(_tree(s)) for s in summaries]
+    trees = [branches(summary_tree(s)) for s in summaries]
     shares = [len(a & b) / len(a) for a, b in permutations(trees, 2) if a]
     common = set.intersection(*trees)
     targets = sorted(set.intersection(*(set(r["choices"]) for r in rows)))
