@@ -296,8 +296,6 @@ def make_dataset(cfg: RunConfig, stage: Stage) -> dict[str, Any]:
 
         from .customtasks import register_custom_tasks
 
-        if not ds.source:
-            raise ValueError('[dataset] kind = "ingest" needs source = the release folder')
         url = str((stage.path / "store.zarr").resolve())
         store = ingest(
             ds.source,
