@@ -11,7 +11,7 @@ from taskonomy_tools.analysis import TaskTree
 from taskonomy_tools.cli import main
 from taskonomy_tools.compare import agreement, branches
 from taskonomy_tools.evaluation import TASK_GROUPS
-from taskonomy_tools.rundir import read_json
+from taskonomy_tools.rundir import read_json, recorded_seconds
 
 
 def test_parse_vary_reads_toml_values():
@@ -52,6 +52,18 @@ def test_a_variant_reuses_the_base_and_the_table_matches_each_run(ablated):
         assert float(row["rand_index"]) == round(tree.group_agreement(TASK_GROUPS), 3)
         assert int(row["transferred"]) == len(summary["gain_at_budget"]["gain"])
         assert int(row["above_band"]) == result.above_band <= result.budgets
+
+
+def test_a_rerun_keeps_the_seconds_each_run_cost(ablated):
+    tmp_path, results, lines = ablated
+    base, variant = results
+    assert base.seconds > 0
+    # the variant reused the base's networks: their time counts in its cost, as in the base's
+    trained = recorded_seconds(tmp_path / "base")["networks"]
+    assert recorded_seconds(tmp_path / "transfer.epochs=2")["networks"] == trained > 0
+    assert variant.seconds > trained
+    again = ablate(config.profile("tiny"), [("transfer.epochs", [2])], tmp_path, log=lines.append)
+    assert [r.seconds for r in again] == [base.seconds, variant.seconds]
 
 
 def test_a_bad_variant_is_refused_before_any_run(tmp_path, monkeypatch, capsys):

@@ -25,7 +25,7 @@ import numpy as np
 from . import config as config_module
 from . import jobs
 from .config import RunConfig
-from .rundir import read_json, write_json
+from .rundir import read_json, recorded_seconds, write_json
 from .taskdata import model_task, read_rgb, read_task, with_ground_truth
 
 #: bf16 dense tensor-core peaks (TFLOP/s, no sparsity) by a substring of
@@ -160,12 +160,9 @@ def run_gpu_check(
 
 
 def stage_seconds(run: Path) -> dict[str, float]:
-    """Each stage's wall time: from its `_settings.json` (written first) to `_done.json` (last)."""
-    out = {}
-    for stage in STAGES:
-        first, last = run / stage / "_settings.json", run / stage / "_done.json"
-        out[stage] = round(last.stat().st_mtime - first.stat().st_mtime, 3)
-    return out
+    """Each pipeline stage's wall time (see `rundir.Stage.seconds`)."""
+    recorded = recorded_seconds(run)
+    return {stage: recorded[stage] for stage in STAGES}
 
 
 def measured_task(cfg: RunConfig, store) -> str:

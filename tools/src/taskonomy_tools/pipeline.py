@@ -91,15 +91,15 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
     out = Path(out)
     run = RunDir(out)
     write_json(out / "config.resolved.json", cfg.to_dict())
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {}  # each stage's seconds when it ran, reused or not
     progress = Progress(cfg)
+    start = time.perf_counter()
 
     def timed(name: str, settings: Any, upstream: tuple[Stage, ...], body) -> Stage:
         if name in OUTPUT_VERSIONS:
             settings = {**settings, "outputs": OUTPUT_VERSIONS[name]}
-        start = time.perf_counter()
         stage = run.run_stage(name, settings, upstream, body, log=log)
-        timings[name] = time.perf_counter() - start
+        timings[name] = stage.seconds
         progress.stage_done(name)
         return stage
 
@@ -199,7 +199,7 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
         progress.close()
     report = out / "report"
     write_report_page(cfg, report, data, nets, first, aff, evaluation, samples, timings)
-    log(f"finished in {sum(timings.values()):.0f} s")
+    log(f"finished in {time.perf_counter() - start:.0f} s")
     return report / "index.html"
 
 
@@ -646,7 +646,7 @@ def evaluate(
         )
         write_json(stage.path / "estimates_comparison.json", comparison)
         # The first-order readouts' wall time: from their stage's first file to its last.
-        readout_seconds = stage_seconds(first)
+        readout_seconds = first.seconds
         section = estimates.estimates_section(
             comparison, readout_seconds, cfg.estimates.prune_top_k
         )
@@ -655,7 +655,7 @@ def evaluate(
     if cfg.transfer.prune_top_k:
         trained = read_json(first.path / "_done.json")["first_order_readouts"]
         full = sum(len([s for s in sources if s != t]) for t in targets)
-        seconds = stage_seconds(first) + stage_seconds(beam)
+        seconds = first.seconds + beam.seconds
         by = cfg.estimates.prune_by
         sections.append(
             pruning.pruned_run_section(cfg.transfer.prune_top_k, by, trained, full, seconds)
@@ -665,12 +665,6 @@ def evaluate(
         sections.append(compare_pruned(cfg, stage, problem_of, full, (first, beam), pruned))
     write_json(stage.path / "sections.json", [s.__dict__ for s in sections])
     return {"novel": novel, "mixed": summary["tree"]["mixed"], "shown": summary["gain_at_budget"]}
-
-
-def stage_seconds(stage: Stage) -> float:
-    """A finished stage's wall time: from its first file (the settings) to its last."""
-    done, started = (stage.path / "_done.json").stat(), (stage.path / "_settings.json").stat()
-    return done.st_mtime - started.st_mtime
 
 
 def compare_pruned(cfg, stage, problem_of, full, full_stages, pruned) -> Section:
@@ -692,7 +686,7 @@ def compare_pruned(cfg, stage, problem_of, full, full_stages, pruned) -> Section
         read_json(s.path / "_done.json")["first_order_readouts"]
         for s in (pruned[0], full_stages[0])
     )
-    seconds = tuple(sum(map(stage_seconds, run)) for run in (pruned, full_stages))
+    seconds = tuple(sum(s.seconds for s in run) for run in (pruned, full_stages))
     return pruning.pruning_section(
         comparison, cfg.estimates.prune_top_k, cfg.estimates.prune_by, trained, seconds
     )

@@ -126,8 +126,27 @@ class Stage:
         if not settings.exists():
             write_json(settings, {"digest": self.digest})
 
+    @property
+    def seconds(self) -> float:
+        """A finished stage's wall time: from its first file (the settings) to its last (done).
+
+        File times travel with a copied run folder, so a reused stage keeps its own time.
+        """
+        done, started = (self.path / "_done.json").stat(), (self.path / "_settings.json").stat()
+        return done.st_mtime - started.st_mtime
+
     def finish(self, summary: dict[str, Any] | None = None) -> None:
         write_json(self.path / "_done.json", {"digest": self.digest, **(summary or {})})
+
+
+def recorded_seconds(run: Path) -> dict[str, float]:
+    """Each finished stage's wall time under the run folder `run` (see `Stage.seconds`)."""
+    out = {}
+    for marker in sorted(Path(run).glob("*/_done.json")):
+        if (marker.parent / "_settings.json").exists():
+            stage = Stage(marker.parent.name, marker.parent, digest="")
+            out[stage.name] = round(stage.seconds, 3)
+    return out
 
 
 class RunDir:
