@@ -309,3 +309,28 @@ def test_a_pruned_run_trains_k_sources_per_target_and_its_beam_from_them(serial_
             assert set(candidate) <= kept
     html = (copy / "report" / "index.html").read_text()
     assert "Pruning by" not in html and "This run trained only the 2 sources per target" in html
+
+
+def test_other_seeds_rerun_the_first_order_analysis_into_the_report(serial_run, tmp_path):
+    import shutil
+
+    from taskonomy_tools.compare import agreement
+
+    out = tmp_path / "run"
+    shutil.copytree(serial_run, out)
+    cfg = config.build({"taxonomy": {"seeds": [3]}}, TINY)
+    lines: list[str] = []
+    run_pipeline(cfg, out, log=lines.append)
+    assert "[networks] up to date, skipped" in lines  # the main run's stages are reused
+    seed_run = out / "seeds" / "seed3"
+    resolved = json.loads((seed_run / "config.resolved.json").read_text())
+    assert (resolved["seed"], resolved["dataset"]["seed"]) == (3, 3)
+    assert resolved["transfer"]["max_order"] == 1 and resolved["taxonomy"]["seeds"] == []
+    assert not (seed_run / "seeds").exists()
+    page = (out / "report" / "index.html").read_text()
+    assert "Across seeds" in page and (out / "report" / "seeds_together.png").is_file()
+    sweep = json.loads((out / "evaluation" / "evaluation.json").read_text())["sweep"]
+    result = agreement([out, seed_run], budget=min(5, max(r["budget"] for r in sweep)), order=1)
+    agree = sum(share == 1.0 for share in result.same_source.values())
+    assert f"{agree} of {len(result.same_source)} targets get the same source" in page
+    assert set(result.same_source.values()) <= {0.5, 1.0}

@@ -36,7 +36,7 @@ from .rundir import atomic_path, read_json, recorded_seconds
 TREE_ONLY: dict[str, Any] = {
     "transfer": {"max_order": 1},
     "estimates": {"methods": [], "prune_top_k": 0},
-    "taxonomy": {"orders": [1], "bootstrap": 0},
+    "taxonomy": {"orders": [1], "bootstrap": 0, "seeds": []},
 }
 
 

@@ -133,6 +133,9 @@ class TaxonomyConfig:
     time_limit: float = 30.0
     bootstrap: int = 100  # replicates of the test set for error bars (0 = none)
     bootstrap_by: str = "building"  # "building" (cluster bootstrap) | "sample"
+    # other seeds to rerun the first-order analysis with (networks, readouts and, on the
+    # built-in data, buildings), for the report's stability across seeds; [] = none
+    seeds: tuple[int, ...] = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -182,13 +185,14 @@ PROFILES: dict[str, dict[str, Any]] = {
             "beam_quads": 0,
             "max_order": 2,
         },
-        "taxonomy": {"orders": (1, 2), "random_taxonomies": 40},
+        "taxonomy": {"orders": (1, 2), "random_taxonomies": 40, "seeds": ()},
     },
     "full": {
         "dataset": {"buildings": 200, "resolution": 128},
         "tasks": {"sources": FULL_SOURCES, "targets": FULL_TARGETS},
         "train": {"encoder": "resnet50", "epochs": 30, "batch_size": 32, "lr": 1e-4},
         "transfer": {"transfer_samples": 16000, "epochs": 30},
+        "taxonomy": {"seeds": ()},
         "compute": {"scheduler": "local", "gpus_per_worker": 1},
     },
 }
@@ -324,6 +328,22 @@ def validate(cfg: RunConfig) -> None:
         raise ValueError(
             f"[taxonomy] orders = {list(cfg.taxonomy.orders)}: give whole numbers >= 1, e.g. [1, 2]"
         )
+    seeds = list(cfg.taxonomy.seeds)
+    if seeds:
+        if any(not isinstance(s, int) or s < 0 for s in seeds) or len(set(seeds)) < len(seeds):
+            raise ValueError(
+                f"[taxonomy] seeds = {seeds}: give distinct whole numbers >= 0, e.g. [1, 2]"
+            )
+        if cfg.seed in seeds:
+            raise ValueError(
+                f"[taxonomy] seeds = {seeds} holds the run's own seed ({cfg.seed}); "
+                "list only the other seeds"
+            )
+        if 1 not in cfg.taxonomy.orders:
+            raise ValueError(
+                "[taxonomy] seeds compares first-order taxonomies: add 1 to [taxonomy] orders, "
+                "or set seeds = []"
+            )
 
 
 def profile(name: str) -> RunConfig:

@@ -28,7 +28,8 @@ from .estimates import make_estimates
 from .evaluation import evaluation_sections
 from .executor import Executor
 from .report import Section, write_report
-from .rundir import RunDir, Stage, atomic_path, read_json, write_json
+from .rundir import RunDir, Stage, atomic_path, read_json, recorded_seconds, write_json
+from .seeds import seed_config, seed_folder, seeds_section
 from .taskdata import covered_tuples, model_task, read_task, subset, with_ground_truth
 
 # Relative cost of one job of each stage, for the overall progress bar and its time estimate.
@@ -197,6 +198,11 @@ def run_pipeline(cfg: RunConfig, out: Path, log: Callable[[str], None] = tqdm.wr
             )
     finally:
         progress.close()
+    for seed in cfg.taxonomy.seeds:
+        log(f"[seeds] the first-order analysis again with seed {seed}")
+        folder = seed_folder(out, seed)
+        run_pipeline(seed_config(cfg, seed), folder, log=log)
+        timings[f"seed {seed}"] = sum(recorded_seconds(folder).values())
     report = out / "report"
     write_report_page(cfg, report, data, nets, first, aff, evaluation, samples, timings)
     log(f"finished in {time.perf_counter() - start:.0f} s")
@@ -799,6 +805,9 @@ def write_report_page(cfg, folder, data, nets, first, aff, evaluation, samples, 
     info = read_json(data.path / "_done.json")
     done = read_json(evaluation.path / "_done.json")
     sections = [Section(**s) for s in read_json(evaluation.path / "sections.json")]
+    across_seeds = seeds_section(cfg, folder.parent, folder)
+    if across_seeds is not None:
+        sections.append(across_seeds)
     intro = Section(
         "This run",
         paragraphs=[

@@ -36,17 +36,23 @@ def heatmap(
     *,
     log: bool = False,
     colorbar_label: str = "",
+    xlabel: str = "source",
+    ylabel: str = "target",
+    limits: tuple[float, float] | None = None,
 ) -> Path:
     """A (rows x cols) matrix as a labelled heatmap; NaN cells are left blank."""
     values = np.log10(np.where(matrix > 0, matrix, np.nan)) if log else matrix
     height = max(3.0, 0.28 * len(rows) + 1.5)
     width = max(4.0, 0.28 * len(cols) + 2.5)
     fig, ax = plt.subplots(figsize=(width, height))
-    image = ax.imshow(np.ma.masked_invalid(values), cmap="viridis", aspect="auto")
+    vmin, vmax = limits or (None, None)
+    image = ax.imshow(
+        np.ma.masked_invalid(values), cmap="viridis", aspect="auto", vmin=vmin, vmax=vmax
+    )
     ax.set_xticks(range(len(cols)), cols, rotation=90, fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
-    ax.set_xlabel("source")
-    ax.set_ylabel("target")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
     bar.set_label(("log10 " if log else "") + colorbar_label)
