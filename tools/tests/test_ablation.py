@@ -117,3 +117,13 @@ def test_compare_refuses_what_it_cannot_compare(ablated, tmp_path, capsys):
     assert "compare needs at least two run folders" in err[0]
     assert "has no evaluation/evaluation.json: finish that run first" in err[1]
     assert "has no solved taxonomy at budget 99, order 1" in err[2]
+
+
+def test_always_together_is_the_components_of_pairs_shared_in_every_run():
+    from taskonomy_tools.seeds import always_together
+
+    together = np.array(
+        [[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 0.5], [0, 0, 0.5, 1]], dtype=float
+    )  # a-b and b-c always, c-d in half the runs
+    assert always_together(together, ["a", "b", "c", "d"]) == [["a", "b", "c"]]
+    assert always_together(np.eye(3), ["a", "b", "c"]) == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 from scipy.cluster.hierarchy import fcluster
 
@@ -58,6 +59,21 @@ def co_clustering(runs: Sequence[Path], branches: int) -> tuple[np.ndarray, list
     return together / len(trees), tasks
 
 
+def always_together(together: np.ndarray, tasks: Sequence[str]) -> list[list[str]]:
+    """Groups of tasks (2 or more) that share a branch in every run: the components of the
+    "always together" graph, each sorted.
+
+    >>> together = np.array([[1, 1, 0.5], [1, 1, 0], [0.5, 0, 1]])
+    >>> always_together(together, ["a", "b", "c"])
+    [['a', 'b']]
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(tasks)
+    rows, cols = np.nonzero(np.triu(together >= 1.0, k=1))
+    graph.add_edges_from((tasks[i], tasks[j]) for i, j in zip(rows, cols, strict=True))
+    return sorted(sorted(c) for c in nx.connected_components(graph) if len(c) > 1)
+
+
 def seeds_section(cfg: config_module.RunConfig, out: Path, folder: Path) -> Section | None:
     """The report's "Across seeds" section (None without seed runs); draws its picture."""
     seeds = [s for s in cfg.taxonomy.seeds if (seed_folder(out, s) / "evaluation").exists()]
@@ -89,6 +105,9 @@ def seeds_section(cfg: config_module.RunConfig, out: Path, folder: Path) -> Sect
         for r in runs
     ]
     seeds_used = [cfg.seed, *seeds]
+    group_of = {t: g for g, members in groups.items() for t in members}
+    always = always_together(together, tasks)
+    mixed = [c for c in always if len({group_of.get(t, t) for t in c}) > 1]
     agree = sum(share == 1.0 for share in result.same_source.values())
     return Section(
         "Across seeds",
@@ -114,6 +133,16 @@ def seeds_section(cfg: config_module.RunConfig, out: Path, folder: Path) -> Sect
             "Branches in every seed's tree: "
             + ("; ".join(", ".join(b) for b in result.common_branches) or "none")
             + ".",
+            f"Cut into {len(groups)} branches, every seed puts together: "
+            + ("; ".join(", ".join(c) for c in always) or "nothing")
+            + ". "
+            + (
+                "Of these, tasks of different groups that chance did not part: "
+                + "; ".join(", ".join(f"{t} ({group_of.get(t, '-')})" for t in c) for c in mixed)
+                + "."
+                if mixed
+                else "None of these mixes groups."
+            ),
         ],
         figures=[
             (
