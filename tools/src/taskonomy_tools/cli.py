@@ -13,7 +13,7 @@ from typing import NoReturn
 from . import __version__
 
 EPILOG = """examples:
-  taskonomy demo                               # built-in synthetic data, ~9 min on a 2-core CPU
+  taskonomy demo                               # built-in synthetic data, ~7 min on a 2-core CPU
   taskonomy run my-run.toml --out runs/mine    # your own configuration (TOML)
   taskonomy analyze --released ../shared/taskonomy-2018 --out runs/released
   taskonomy serve --affinities ../shared/taskonomy-2018
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="the pipeline on the built-in synthetic data",
         description="The default profile on the built-in synthetic "
-        "dataset, sized to finish within 15 minutes on a 2-core CPU (about 8 here).",
+        "dataset, sized to finish within 15 minutes on a 2-core CPU (about 7 here).",
     )
     demo.add_argument("--profile", default="demo", help="demo (default), tiny or full")
     add_run_options(demo, "runs/demo")
