@@ -21,6 +21,7 @@ from scipy.cluster.hierarchy import fcluster
 
 from . import config as config_module
 from . import plots
+from .analysis import TaskTree
 from .compare import agreement, summary_tree
 from .evaluation import TASK_GROUPS
 from .report import Section
@@ -37,18 +38,17 @@ SEED_RUN: dict = {
 
 def seed_config(cfg: config_module.RunConfig, seed: int) -> config_module.RunConfig:
     """`cfg` with `seed` (and, for the built-in data, the dataset's seed) and first order only."""
-    changes = config_module.build(SEED_RUN, cfg)
+    reduced = config_module.build(SEED_RUN, cfg)
     dataset = {"seed": seed} if cfg.dataset.kind == "synthetic" else {}
-    return config_module.build({"seed": seed, "dataset": dataset}, changes)
+    return config_module.build({"seed": seed, "dataset": dataset}, reduced)
 
 
 def seed_folder(out: Path, seed: int) -> Path:
     return Path(out) / "seeds" / f"seed{seed}"
 
 
-def co_clustering(runs: Sequence[Path], branches: int) -> tuple[np.ndarray, list[str]]:
-    """Share of runs whose tree, cut into `branches` branches, puts each pair of tasks together."""
-    trees = [summary_tree(read_json(Path(r) / "evaluation" / "evaluation.json")) for r in runs]
+def co_clustering(trees: Sequence[TaskTree], branches: int) -> tuple[np.ndarray, list[str]]:
+    """Share of trees that, cut into `branches` branches, put each pair of tasks together."""
     tasks = sorted(set.intersection(*(set(t.tasks) for t in trees)))
     together = np.zeros((len(tasks), len(tasks)))
     for tree in trees:
@@ -80,11 +80,12 @@ def seeds_section(cfg: config_module.RunConfig, out: Path, folder: Path) -> Sect
     if not seeds:
         return None
     runs = [Path(out), *(seed_folder(out, s) for s in seeds)]
-    sweep = read_json(Path(out) / "evaluation" / "evaluation.json")["sweep"]
-    budget = min(BUDGET, max(r["budget"] for r in sweep))
+    summaries = [read_json(r / "evaluation" / "evaluation.json") for r in runs]
+    trees = [summary_tree(summary) for summary in summaries]
+    budget = min(BUDGET, max(r["budget"] for r in summaries[0]["sweep"]))
     result = agreement(runs, budget=budget, order=1)
     groups = {g: m for g, m in TASK_GROUPS.items() if set(m) & set(cfg.tasks.sources)}
-    together, tasks = co_clustering(runs, len(groups))
+    together, tasks = co_clustering(trees, len(groups))
     order = sorted(tasks, key=lambda t: ([g for g, m in groups.items() if t in m] or ["~"])[0])
     index = [tasks.index(t) for t in order]
     plots.heatmap(
@@ -98,12 +99,7 @@ def seeds_section(cfg: config_module.RunConfig, out: Path, folder: Path) -> Sect
         colorbar_label="share of seeds",
         limits=(0.0, 1.0),
     )
-    rand = [
-        round(
-            summary_tree(read_json(r / "evaluation" / "evaluation.json")).group_agreement(groups), 3
-        )
-        for r in runs
-    ]
+    rand = [round(tree.group_agreement(groups), 3) for tree in trees]
     seeds_used = [cfg.seed, *seeds]
     group_of = {t: g for g, members in groups.items() for t in members}
     always = always_together(together, tasks)
